@@ -1,0 +1,1 @@
+"""Models of the documents app (built in its own issue)."""

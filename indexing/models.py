@@ -1,0 +1,1 @@
+"""Models of the indexing app (built in its own issue)."""

@@ -1,0 +1,25 @@
+"""The notification service: an EventConsumer with its own group that turns events into stored
+notifications and pushes them to the user's sockets."""
+from __future__ import annotations
+
+from django.db import close_old_connections
+
+from studyai.events.consumer import EventConsumer
+from studyai.events.types import Event
+
+from . import feed
+from .messages import should_store
+
+CONSUMER_GROUP = "notification-service"
+
+
+def handle_event(event: Event) -> None:
+    close_old_connections()  # a long-lived process: drop connections the database closed
+    if should_store(event):
+        feed.store(event)
+
+
+def build_consumer(**options: object) -> EventConsumer:
+    consumer = EventConsumer(group=CONSUMER_GROUP, **options)  # type: ignore[arg-type]
+    consumer.subscribe_to_all_events(handle_event)
+    return consumer

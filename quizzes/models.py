@@ -1,0 +1,1 @@
+"""Models of the quizzes app (built in its own issue)."""

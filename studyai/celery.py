@@ -1,0 +1,94 @@
+"""The Celery app (the seed's settings), task decorators per queue, and EventDrivenTask.
+
+Queues are routed by app in settings.CELERY_TASK_ROUTES (one place); the decorators here only
+choose the task base class, so a task's queue is never repeated in code.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from celery import Celery, Task, shared_task
+from django.db import InterfaceError, OperationalError
+from kombu import Queue
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyai.settings")
+
+app = Celery("studyai")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+QUEUES = ("document_queue", "indexing_queue", "quiz_queue")
+
+app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    timezone="UTC",
+    enable_utc=True,
+    task_track_started=True,
+    task_time_limit=30 * 60,
+    task_soft_time_limit=25 * 60,
+    task_queues=[Queue(name) for name in QUEUES],
+    task_default_queue="document_queue",
+    # A task is acknowledged only when it has finished, and a worker that dies mid-task gives it
+    # back to the queue: tasks are idempotent, so running one again is safe.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    broker_connection_retry_on_startup=True,
+)
+
+
+app.autodiscover_tasks()
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    OperationalError,
+    InterfaceError,
+)
+
+
+class StudyTask(Task):
+    """Base for every StudyAI task: transient errors retry with exponential backoff and jitter."""
+
+    # Errors worth another try: the network, Redis, the database being briefly unavailable.
+    autoretry_for = TRANSIENT_ERRORS
+    retry_backoff = 2
+    retry_backoff_max = 120
+    retry_jitter = True
+    max_retries = 5
+
+
+def _task_decorator(**defaults: Any) -> Callable[..., Any]:
+    def decorator(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
+        merged = {"bind": True, "base": StudyTask, **defaults, **options}
+        if fn is None:
+            return lambda f: shared_task(**merged)(f)
+        return shared_task(**merged)(fn)
+
+    return decorator
+
+
+# The seed's decorators: `@document_task def process_document_task(self, ...)`. The queue comes
+# from the task's module via CELERY_TASK_ROUTES.
+document_task = _task_decorator()
+indexing_task = _task_decorator()
+quiz_task = _task_decorator()
+
+
+def __getattr__(name: str) -> Any:
+    # `from studyai.celery import EventDrivenTask`, as the seed imports it, without importing
+    # Django models before the app registry is ready.
+    if name == "EventDrivenTask":
+        from studyai.events.tasks import EventDrivenTask
+
+        return EventDrivenTask
+    raise AttributeError(name)

@@ -1,0 +1,283 @@
+"""The only code that touches Redis for events: the stream (XADD / consumer groups / dead
+letters), the pub/sub mirror and the channel layer.
+
+Live delivery (`deliver`) runs on one asyncio loop per process, in a daemon thread, so the
+channel layer and the Redis connections stay open between calls from sync code (views, Celery
+tasks) instead of being rebuilt on a fresh loop each time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import redis
+import redis.asyncio as aioredis
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
+
+from .groups import user_group
+from .types import Event
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# What a connection problem with Redis looks like to callers: retry later, never crash.
+REDIS_ERRORS: tuple[type[BaseException], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+LIVE_MESSAGE_TYPE = "event.message"  # handled by the WebSocket consumer's event_message()
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    """One entry read from the stream: its id and the raw fields (decoded to str)."""
+
+    entry_id: str
+    fields: dict[str, str]
+
+    @property
+    def payload(self) -> str:
+        return self.fields.get("event", "")
+
+    @property
+    def replay_for(self) -> str | None:
+        """Set on a dead letter replayed for one consumer group only."""
+        return self.fields.get("replay_for") or None
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    entry_id: str
+    consumer: str
+    idle_ms: int
+    deliveries: int
+
+
+def live_channel(event_type: str) -> str:
+    """The pub/sub channel mirroring one event type (`redis-cli psubscribe 'study_ai_events:*'`)."""
+    return f"{settings.STUDYAI_EVENTS['STREAM']}:{event_type}"
+
+
+def coalesce_live(events: Sequence[Event]) -> list[Event]:
+    """Drop a progress event when a later event of the same job in the same batch supersedes it."""
+    kept: list[Event] = []
+    seen_jobs: set[tuple[int, str | None, str]] = set()
+    for event in reversed(events):
+        job = (event.user_id, event.correlation_id, event.event_type.value.rsplit(".", 1)[0])
+        if event.is_progress and event.correlation_id and job in seen_jobs:
+            continue
+        seen_jobs.add(job)
+        kept.append(event)
+    kept.reverse()
+    return kept
+
+
+class _LoopThread:
+    """A private asyncio loop in a daemon thread; sync code submits coroutines to it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="event-transport", daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Awaitable[T], timeout: float) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        try:
+            return future.result(timeout)
+        except BaseException:
+            future.cancel()
+            raise
+
+
+class EventTransport:
+    def __init__(self, redis_url: str | None = None, channel_layer: BaseChannelLayer | None = None) -> None:
+        config = settings.STUDYAI_EVENTS
+        self.redis_url = redis_url or settings.REDIS_URL
+        self.stream: str = config["STREAM"]
+        self.maxlen: int = config["STREAM_MAXLEN"]
+        self.dead_letter_stream: str = config["DEAD_LETTER_STREAM"]
+        self.timeout = 5.0
+        self.redis = redis.Redis.from_url(
+            self.redis_url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            socket_timeout=self.timeout,
+            health_check_interval=10,
+        )
+        self._channel_layer = channel_layer
+        self._loop: _LoopThread | None = None
+        self._aioredis: aioredis.Redis | None = None
+        self._lock = threading.Lock()
+
+    # ---- publishing -------------------------------------------------------------------------
+
+    def deliver(self, events: Sequence[Event]) -> None:
+        """Append the events to the stream, mirror them on pub/sub and push them to their users'
+        groups. Raises a REDIS_ERRORS error if Redis cannot be reached (the caller keeps the
+        outbox rows and tries again)."""
+        if not events:
+            return
+        with self._lock:
+            if self._loop is None:
+                self._loop = _LoopThread()
+        self._loop.run(self._deliver(events), timeout=self.timeout * 2)
+
+    async def _deliver(self, events: Sequence[Event]) -> None:
+        if self._aioredis is None:
+            self._aioredis = aioredis.Redis.from_url(
+                self.redis_url, socket_connect_timeout=2, socket_timeout=self.timeout, health_check_interval=10
+            )
+        # One round trip for the durable log and the mirror, concurrent with the live push.
+        pipe = self._aioredis.pipeline(transaction=False)
+        for event in events:
+            payload = event.to_json()
+            pipe.xadd(
+                self.stream,
+                {"event": payload, "type": event.event_type.value, "user_id": str(event.user_id)},
+                maxlen=self.maxlen,
+                approximate=True,
+            )
+            pipe.publish(live_channel(event.event_type.value), payload)
+        await asyncio.gather(pipe.execute(), self._push_live(coalesce_live(events)))
+
+    async def _push_live(self, events: Iterable[Event]) -> None:
+        layer = self.channel_layer
+        # In order, one after the other: a user's events must never overtake each other.
+        for event in events:
+            await layer.group_send(user_group(event.user_id), {"type": LIVE_MESSAGE_TYPE, "event": event.to_dict()})
+
+    @property
+    def channel_layer(self) -> BaseChannelLayer:
+        if self._channel_layer is None:
+            self._channel_layer = get_channel_layer()
+        return self._channel_layer
+
+    def group_send(self, group: str, message: dict[str, Any]) -> None:
+        """Push one message to a channel-layer group from sync code (the notification service)."""
+        with self._lock:
+            if self._loop is None:
+                self._loop = _LoopThread()
+        self._loop.run(self.channel_layer.group_send(group, message), timeout=self.timeout * 2)
+
+    # ---- consuming (consumer groups) --------------------------------------------------------
+
+    def ensure_group(self, group: str, start_id: str = "0") -> bool:
+        """Create the consumer group (and the stream) if missing. True if it was created."""
+        try:
+            self.redis.xgroup_create(self.stream, group, id=start_id, mkstream=True)
+            return True
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" in str(exc):
+                return False
+            raise
+
+    def read_group(self, group: str, consumer: str, count: int, block_ms: int, entry_id: str = ">") -> list[StreamEntry]:
+        response = self.redis.xreadgroup(group, consumer, {self.stream: entry_id}, count=count, block=block_ms)
+        return [StreamEntry(eid, fields or {}) for _stream, entries in response or [] for eid, fields in entries]
+
+    def ack(self, group: str, *entry_ids: str) -> None:
+        if entry_ids:
+            self.redis.xack(self.stream, group, *entry_ids)
+
+    def pending(self, group: str, min_idle_ms: int, count: int) -> list[PendingEntry]:
+        rows = self.redis.xpending_range(self.stream, group, min="-", max="+", count=count, idle=min_idle_ms)
+        return [
+            PendingEntry(row["message_id"], row["consumer"], int(row["time_since_delivered"]), int(row["times_delivered"]))
+            for row in rows
+        ]
+
+    def claim(self, group: str, consumer: str, min_idle_ms: int, entry_ids: Sequence[str]) -> list[StreamEntry]:
+        """Take over entries that another (maybe dead) consumer or an earlier failure left pending."""
+        if not entry_ids:
+            return []
+        rows = self.redis.xclaim(self.stream, group, consumer, min_idle_time=min_idle_ms, message_ids=list(entry_ids))
+        # An entry trimmed from the stream comes back as (id, None).
+        return [StreamEntry(eid, fields or {}) for eid, fields in rows]
+
+    def is_nogroup(self, exc: BaseException) -> bool:
+        return isinstance(exc, redis.ResponseError) and "NOGROUP" in str(exc)
+
+    # ---- dead letters -----------------------------------------------------------------------
+
+    def dead_letter(self, group: str, entry: StreamEntry, error: str, deliveries: int) -> None:
+        self.redis.xadd(
+            self.dead_letter_stream,
+            {
+                "event": entry.payload,
+                "group": group,
+                "error": error[:4000],
+                "deliveries": str(deliveries),
+                "original_id": entry.entry_id,
+                "failed_at": str(time.time()),
+            },
+            maxlen=self.maxlen,
+            approximate=True,
+        )
+
+    def dead_letters(self, count: int = 100) -> list[StreamEntry]:
+        return [StreamEntry(eid, fields) for eid, fields in self.redis.xrange(self.dead_letter_stream, count=count)]
+
+    def replay_dead_letter(self, entry: StreamEntry) -> str:
+        """Put a dead letter back on the stream for the group it failed in only, then drop it."""
+        new_id = self.redis.xadd(
+            self.stream,
+            {"event": entry.payload, "type": "replay", "replay_for": entry.fields.get("group", "")},
+            maxlen=self.maxlen,
+            approximate=True,
+        )
+        self.redis.xdel(self.dead_letter_stream, entry.entry_id)
+        return str(new_id)
+
+    def purge_dead_letters(self, entry_ids: Sequence[str] | None = None) -> int:
+        if entry_ids:
+            return int(self.redis.xdel(self.dead_letter_stream, *entry_ids))
+        return int(self.redis.delete(self.dead_letter_stream))
+
+    # ---- health -----------------------------------------------------------------------------
+
+    def ping(self) -> bool:
+        return bool(self.redis.ping())
+
+    def write_heartbeat(self, name: str, state: dict[str, str], ttl_s: int = 30) -> None:
+        key = f"{self.stream}.health:{name}"
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hset(key, mapping=state)
+        pipe.expire(key, ttl_s)
+        pipe.execute()
+
+    def heartbeats(self) -> dict[str, dict[str, str]]:
+        prefix = f"{self.stream}.health:"
+        return {key[len(prefix):]: self.redis.hgetall(key) for key in self.redis.scan_iter(f"{prefix}*")}
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+_transports: dict[int, EventTransport] = {}
+_transports_lock = threading.Lock()
+
+
+def get_transport() -> EventTransport:
+    """The process's transport (pooled connections); a forked child (Celery prefork) gets its own."""
+    pid = os.getpid()
+    with _transports_lock:
+        transport = _transports.get(pid)
+        if transport is None:
+            transport = _transports[pid] = EventTransport()
+        return transport
+
+
+def reset_transport() -> None:
+    """Forget the process's transport (tests that change settings.REDIS_URL)."""
+    with _transports_lock:
+        _transports.clear()

@@ -1,0 +1,81 @@
+"""`make run`: start the whole system on this machine and stop it all on Ctrl-C.
+
+Embedded Redis (when REDIS_URL is unset) → migrate → daphne, one Celery worker per queue, the
+notification service and the outbox relay. A child that dies is restarted.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from studyai import processes
+
+VAR_DIR = Path(os.environ.get("STUDYAI_VAR_DIR", processes.BASE_DIR / "var"))
+QUEUES = ("document_queue", "indexing_queue", "quiz_queue")
+
+
+def main() -> int:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    logs = VAR_DIR / "logs"
+    logs.mkdir(exist_ok=True)
+    url_file = VAR_DIR / "embedded-redis.url"
+    redis_proc = None
+    if not os.environ.get("REDIS_URL"):
+        port = int(os.environ.get("EMBEDDED_REDIS_PORT") or processes.free_port())
+        redis_proc = processes.start_embedded_redis(port, VAR_DIR / "redis")
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        url_file.write_text(os.environ["REDIS_URL"] + "\n")  # so manage.py commands find it
+        print(f"embedded Redis on {os.environ['REDIS_URL']} (data in {VAR_DIR / 'redis'})")
+
+    subprocess.run(processes.manage("migrate", "--noinput"), check=True, cwd=processes.BASE_DIR)
+
+    http_port = int(os.environ.get("PORT", "8000"))
+    commands: dict[str, list[str]] = {
+        "daphne": processes.daphne_command(http_port),
+        **{f"worker-{q}": processes.worker_command([q], q.removesuffix("_queue")) for q in QUEUES},
+        "notification-service": processes.manage("run_notification_service"),
+        "outbox-relay": processes.manage("relay_outbox"),
+    }
+    children = {name: processes.spawn(cmd, log_path=logs / f"{name}.log") for name, cmd in commands.items()}
+    stopping = False
+
+    def shutdown(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        processes.wait_for_port(http_port, children["daphne"])
+        base = f"http://127.0.0.1:{http_port}"
+        print(
+            f"\nStudyAI is running (logs in {logs}):\n"
+            f"  API          {base}/api/   (docs: {base}/api/docs/)\n"
+            f"  admin        {base}/admin/ (create a user: .venv/bin/python manage.py createsuperuser)\n"
+            f"  WebSocket    ws://127.0.0.1:{http_port}/ws/notifications/\n"
+            f"  health       {base}/healthz\n"
+            "Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while not stopping:
+            for name, proc in children.items():
+                if proc.poll() is not None and not stopping:
+                    print(f"{name} exited with {proc.returncode}; restarting it (see {logs / (name + '.log')})", flush=True)
+                    children[name] = processes.spawn(commands[name], log_path=logs / f"{name}.log")
+            time.sleep(0.5)
+    finally:
+        print("stopping…", flush=True)
+        for proc in children.values():
+            processes.stop(proc)
+        if redis_proc is not None:
+            processes.stop(redis_proc)
+            url_file.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Django settings, read from the environment (every variable is listed in the README)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("STUDYAI_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def default_redis_url() -> str:
+    """REDIS_URL, else the embedded Redis that `make run` started (it writes its URL to var/)."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url
+    embedded = VAR_DIR / "embedded-redis.url"
+    if embedded.exists():
+        return embedded.read_text().strip()
+    return "redis://127.0.0.1:6379/0"
+
+
+DEBUG = env_bool("DEBUG", False)
+# The fallback key is only fit for a laptop: set SECRET_KEY anywhere users log in.
+SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-dev-key-set-SECRET_KEY-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Origins allowed to open the WebSocket and to post with session auth (CSRF); hosts in ALLOWED_HOSTS
+# are always allowed by Channels' AllowedHostsOriginValidator.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_results",
+    "channels",
+    "studyai.events",
+    "documents",
+    "indexing",
+    "quizzes",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "studyai.urls"
+ASGI_APPLICATION = "studyai.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Database: SQLite under var/ by default, anything dj-database-url reads via DATABASE_URL.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'studyai.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (daphne, workers, services) share the file: WAL lets readers run beside
+    # the writer, IMMEDIATE takes the write lock up front so transactions wait instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Static files (admin, the API docs page) come straight from the installed apps: nothing to collect.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+# Uploaded files live here; never served by URL (documents are read through the API only).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Redis: one URL for the channel layer, the event stream and the Celery broker.
+REDIS_URL = default_redis_url()
+
+CHANNEL_LAYERS = {
+    "default": {
+        # The pub/sub layer: one PUBLISH per group_send (measured ~6x faster than the core layer,
+        # see docs/benchmarks.md). It is at-most-once; the durable feed and resume cover drops.
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "studyai.layer"},
+    }
+}
+
+# --- Event system (studyai/events).
+STUDYAI_EVENTS = {
+    "STREAM": os.environ.get("EVENT_STREAM", "study_ai_events"),
+    "STREAM_MAXLEN": env_int("EVENT_STREAM_MAXLEN", 100_000),  # approximate (XADD MAXLEN ~)
+    "DEAD_LETTER_STREAM": os.environ.get("EVENT_DEAD_LETTER_STREAM", "study_ai_events.dead_letters"),
+    "MAX_DELIVERIES": env_int("EVENT_MAX_DELIVERIES", 5),
+    "RETRY_BASE_MS": env_int("EVENT_RETRY_BASE_MS", 1000),
+    # The relay sweep takes outbox rows this old that no publisher has relayed (it crashed).
+    "OUTBOX_GRACE_SECONDS": env_int("EVENT_OUTBOX_GRACE_SECONDS", 5),
+    "PROGRESS_MIN_INTERVAL_MS": env_int("EVENT_PROGRESS_MIN_INTERVAL_MS", 200),
+}
+
+# --- Celery (the app and its fixed settings are in studyai/celery.py; these are the deployable ones).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# One place routes tasks to queues, by app.
+CELERY_TASK_ROUTES = {
+    "documents.tasks.*": {"queue": "document_queue"},
+    "indexing.tasks.*": {"queue": "indexing_queue"},
+    "quizzes.tasks.*": {"queue": "quiz_queue"},
+    "studyai.tasks.*": {"queue": "document_queue"},
+}
+# Above the 30 min hard limit, so a long task is never handed to a second worker while it runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 35 * 60),
+}
+
+# --- REST API.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "studyai.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1000/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StudyAI API",
+    "DESCRIPTION": "Upload study material, search it, generate and take quizzes; live events over /ws/notifications/.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from the sidecar package, not a CDN: the platform runs offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"daphne.access": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+}

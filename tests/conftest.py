@@ -1,0 +1,137 @@
+"""Shared fixtures: real Redis, users, and the real processes (daphne, Celery worker, the
+notification service) started on free ports against the test database."""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import Popen
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from studyai import processes
+from studyai.events.transport import reset_transport
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    """The tests' Redis with the event keys cleared (only ours: Celery's keys stay intact)."""
+    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    stream = settings.STUDYAI_EVENTS["STREAM"]
+    keys = list(client.scan_iter(f"{stream}*"))
+    if keys:
+        client.delete(*keys)
+    reset_transport()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="alice", password="pw-alice-123")
+
+
+@pytest.fixture
+def other_user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="bob", password="pw-bob-123")
+
+
+def database_url() -> str:
+    """The URL of the database the tests run on (the test database), for child processes."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@dataclass
+class LiveProcess:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    proc: Popen[bytes] | None = None
+    port: int | None = None
+
+    def start(self) -> "LiveProcess":
+        self.proc = processes.spawn(self.args, env=self.env, log_path=self.log_path)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            processes.stop(self.proc)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no cleanup, no acks, as in a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait(5)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}):\n{self.log()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} did not log {text!r}:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def live_env(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    with django_db_blocker.unblock():
+        url = database_url()
+    return {
+        "DJANGO_SETTINGS_MODULE": "studyai.settings",
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "STUDYAI_VAR_DIR": str(settings.VAR_DIR),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "EVENT_RETRY_BASE_MS": "300",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture(scope="session")
+def start_process(live_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveProcess]]:
+    """Start a named process with the live environment; all are stopped at the end of the session."""
+    started: list[LiveProcess] = []
+    logs = tmp_path_factory.mktemp("logs")
+
+    def start(name: str, args: list[str], env: dict[str, str] | None = None, port: int | None = None) -> LiveProcess:
+        live = LiveProcess(name, args, {**live_env, **(env or {})}, logs / f"{name}-{len(started)}.log", port=port)
+        started.append(live.start())
+        return live
+
+    yield start
+    for live in started:
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_proc(start_process: Callable[..., LiveProcess]) -> LiveProcess:
+    worker = start_process(
+        "worker",
+        processes.worker_command(["document_queue", "indexing_queue", "quiz_queue"], "test-worker", concurrency=1),
+    )
+    worker.wait_for_log("ready.", timeout=60)
+    return worker
+
+
+@pytest.fixture(scope="session")
+def daphne_proc(start_process: Callable[..., LiveProcess]) -> LiveProcess:
+    port = processes.free_port()
+    daphne = start_process("daphne", processes.daphne_command(port), port=port)
+    processes.wait_for_port(port, daphne.proc)
+    return daphne
