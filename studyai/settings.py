@@ -167,7 +167,7 @@ CELERY_TASK_ROUTES = {
     "documents.tasks.*": {"queue": "document_queue"},
     "indexing.tasks.*": {"queue": "indexing_queue"},
     "quizzes.tasks.*": {"queue": "quiz_queue"},
-    "studyai.tasks.*": {"queue": "document_queue"},
+    "studyai.events.tasks.*": {"queue": "document_queue"},
 }
 # Above the 30 min hard limit, so a long task is never handed to a second worker while it runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -12,8 +12,11 @@ each is superseded by the next, and the terminal update is always sent.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
+
+from studyai.celery import document_task
 
 from .publisher import EventPublisher, get_publisher
 from .types import Event, TaskStatus
@@ -51,3 +54,25 @@ class EventDrivenTask:
         self._last_progress_at.pop(task_id, None)
         message = (error or "failed")[:2000]
         return self.publisher.publish_task_status_update(user_id, task_id, task_type, TaskStatus.FAILED, 100, message)
+
+
+@document_task
+def pipeline_check(self: Any, user_id: int, steps: int = 3, fail: bool = False, step_seconds: float = 0.0) -> str:
+    """A task that only reports on itself: started, `steps` progress updates, then completed (or
+    failed when `fail`). Operators run it to watch the whole path work, worker to WebSocket:
+    `celery -A studyai call studyai.events.tasks.pipeline_check --kwargs '{"user_id": 1}'`."""
+    task_handler = EventDrivenTask(progress_min_interval_ms=0)
+    task_id = f"pipeline_check_{self.request.id}"
+    task_type = "pipeline_check"
+    try:
+        task_handler.publish_task_started(task_id, user_id, task_type)
+        for step in range(1, steps + 1):
+            time.sleep(step_seconds)
+            task_handler.publish_task_progress(task_id, user_id, task_type, step * 100 // (steps + 1), f"step {step} of {steps}")
+        if fail:
+            raise RuntimeError("pipeline_check was asked to fail")
+        task_handler.publish_task_completed(task_id, user_id, task_type, "pipeline check passed")
+    except Exception as e:
+        task_handler.publish_task_failed(task_id, user_id, task_type, str(e))
+        raise
+    return task_id
