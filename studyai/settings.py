@@ -123,7 +123,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Only for `collectstatic` behind a front web server; WhiteNoise serves from the apps otherwise.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 # Static files (admin, the API docs page) come straight from the installed apps: nothing to collect.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -20,6 +20,7 @@ import redis
 import redis.asyncio as aioredis
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from .groups import user_group
 from .types import Event
@@ -159,7 +160,12 @@ class EventTransport:
     @property
     def channel_layer(self) -> BaseChannelLayer:
         if self._channel_layer is None:
-            self._channel_layer = get_channel_layer()
+            if self.redis_url == settings.REDIS_URL:
+                self._channel_layer = get_channel_layer()
+            else:  # a transport for another Redis gets a channel layer on that Redis too
+                config = settings.CHANNEL_LAYERS["default"]
+                backend = import_string(config["BACKEND"])
+                self._channel_layer = backend(**{**config.get("CONFIG", {}), "hosts": [self.redis_url]})
         return self._channel_layer
 
     def group_send(self, group: str, message: dict[str, Any]) -> None:
