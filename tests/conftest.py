@@ -3,6 +3,7 @@ notification service) started on free ports against the test database."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from studyai import processes
 from studyai.events.transport import reset_transport
@@ -135,3 +136,18 @@ def daphne_proc(start_process: Callable[..., LiveProcess]) -> LiveProcess:
     daphne = start_process("daphne", processes.daphne_command(port), port=port)
     processes.wait_for_port(port, daphne.proc)
     return daphne
+
+
+def db_thread(target: Callable[[], Any]) -> "threading.Thread":
+    """A started thread that uses the database and closes its connection when done (an open
+    one would keep the test database from being dropped)."""
+
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread

@@ -217,9 +217,9 @@ class EventPublisher:
         token = uuid.uuid4()
         OutboxEvent.objects.filter(free, pk__in=candidates).update(claimed_by=token, claimed_until=now + SWEEP_LEASE)
         rows = list(OutboxEvent.objects.filter(claimed_by=token).order_by("pk"))
-        return self._deliver_and_delete(rows)
+        return self._deliver_and_delete(rows, claim=token)
 
-    def _deliver_and_delete(self, rows: Sequence[OutboxEvent]) -> int:
+    def _deliver_and_delete(self, rows: Sequence[OutboxEvent], claim: uuid.UUID | None = None) -> int:
         if not rows:
             return 0
         events = [Event.from_dict(row.payload) for row in rows]
@@ -228,6 +228,8 @@ class EventPublisher:
         except REDIS_ERRORS as exc:
             self._relay_paused_until = time.monotonic() + RELAY_BACKOFF_SECONDS
             log.warning("event relay failed (%s); %d event(s) stay in the outbox for the sweep", exc, len(rows))
+            if claim is not None:  # give the rows back at once, not when the lease runs out
+                OutboxEvent.objects.filter(claimed_by=claim).update(claimed_by=None, claimed_until=None)
             return 0
         self._relay_paused_until = 0.0
         OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).delete()

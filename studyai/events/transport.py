@@ -18,6 +18,9 @@ from typing import Any, TypeVar
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -108,17 +111,22 @@ class EventTransport:
         self.maxlen: int = config["STREAM_MAXLEN"]
         self.dead_letter_stream: str = config["DEAD_LETTER_STREAM"]
         self.timeout = 5.0
-        self.redis = redis.Redis.from_url(
-            self.redis_url,
-            decode_responses=True,
-            socket_connect_timeout=2,
-            socket_timeout=self.timeout,
-            health_check_interval=10,
-        )
+        self.redis = redis.Redis.from_url(self.redis_url, decode_responses=True, **self._client_options())
         self._channel_layer = channel_layer
         self._loop: _LoopThread | None = None
         self._aioredis: aioredis.Redis | None = None
         self._lock = threading.Lock()
+
+    def _client_options(self) -> dict[str, Any]:
+        # A pooled connection may be stale after a Redis restart: retry a command twice on a
+        # fresh connection before calling Redis unreachable.
+        return {
+            "socket_connect_timeout": 2,
+            "socket_timeout": self.timeout,
+            "health_check_interval": 10,
+            "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+        }
 
     # ---- publishing -------------------------------------------------------------------------
 
@@ -135,9 +143,9 @@ class EventTransport:
 
     async def _deliver(self, events: Sequence[Event]) -> None:
         if self._aioredis is None:
-            self._aioredis = aioredis.Redis.from_url(
-                self.redis_url, socket_connect_timeout=2, socket_timeout=self.timeout, health_check_interval=10
-            )
+            options = self._client_options()
+            options["retry"] = AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 2)
+            self._aioredis = aioredis.Redis.from_url(self.redis_url, **options)
         # One round trip for the durable log and the mirror, concurrent with the live push.
         pipe = self._aioredis.pipeline(transaction=False)
         for event in events:
@@ -169,11 +177,15 @@ class EventTransport:
         return self._channel_layer
 
     def group_send(self, group: str, message: dict[str, Any]) -> None:
-        """Push one message to a channel-layer group from sync code (the notification service)."""
+        """Push one message to a channel-layer group from sync code (the notification service).
+        Tried twice: the layer's first send after a Redis restart can hit a dead connection."""
         with self._lock:
             if self._loop is None:
                 self._loop = _LoopThread()
-        self._loop.run(self.channel_layer.group_send(group, message), timeout=self.timeout * 2)
+        try:
+            self._loop.run(self.channel_layer.group_send(group, message), timeout=self.timeout * 2)
+        except REDIS_ERRORS:
+            self._loop.run(self.channel_layer.group_send(group, message), timeout=self.timeout * 2)
 
     # ---- consuming (consumer groups) --------------------------------------------------------
 

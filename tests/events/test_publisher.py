@@ -21,6 +21,7 @@ from studyai.events.publisher import EventPublisher
 from studyai.events.transport import EventTransport
 from studyai.events.types import Event, EventType, InvalidEvent
 
+from ..conftest import db_thread
 from .samples import VALID_DATA
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -173,9 +174,7 @@ def test_two_sweeps_never_relay_the_same_row(redis_client: redis.Redis) -> None:
     crashed = EventPublisher(transport=Unreachable())
     ids = [str(crashed.publish_user_notification(1, f"n{i}", "x").event_id) for i in range(30)]
     results: list[int] = []
-    sweeps = [threading.Thread(target=lambda: results.append(EventPublisher().relay_pending(grace=timedelta(0)))) for _ in range(3)]
-    for t in sweeps:
-        t.start()
+    sweeps = [db_thread(lambda: results.append(EventPublisher().relay_pending(grace=timedelta(0)))) for _ in range(3)]
     for t in sweeps:
         t.join()
     assert sum(results) == 30

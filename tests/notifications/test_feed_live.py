@@ -2,7 +2,6 @@
 process, and a real WebSocket client."""
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,7 +16,7 @@ from notifications.models import Notification
 from studyai import processes
 from studyai.events.publisher import EventPublisher
 
-from ..conftest import LiveProcess
+from ..conftest import LiveProcess, db_thread
 from .wsclient import FeedClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
@@ -96,9 +95,8 @@ def test_resume_after_a_drop_replays_exactly_what_was_missed(stack: LiveProcess,
     missed = notify(user, 50, prefix="missed-")
     wait_for_rows(user, 55)
     during: list[str] = []
-    publisher = threading.Thread(target=lambda: during.extend(notify(user, 10, prefix="during-")))
     client = FeedClient(stack.port, token(user), query=f"after={last_seen}")
-    publisher.start()
+    publisher = db_thread(lambda: during.extend(notify(user, 10, prefix="during-")))
     got = client.collect("notification", 60, timeout=30)
     publisher.join()
     got += [f for f in client.drain(quiet=1.0) if f["type"] == "notification"]
