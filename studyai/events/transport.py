@@ -187,6 +187,17 @@ class EventTransport:
         except REDIS_ERRORS:
             self._loop.run(self.channel_layer.group_send(group, message), timeout=self.timeout * 2)
 
+    # ---- reading the stream -----------------------------------------------------------------
+
+    def last_entry_id(self) -> str:
+        newest = self.redis.xrevrange(self.stream, count=1)
+        return str(newest[0][0]) if newest else "0-0"
+
+    def read_after(self, entry_id: str, block_ms: int | None = None, count: int = 100) -> list[StreamEntry]:
+        """Entries after `entry_id`, without a consumer group (monitoring, tools)."""
+        response = self.redis.xread({self.stream: entry_id}, block=block_ms, count=count)
+        return [StreamEntry(eid, fields or {}) for _stream, entries in response or [] for eid, fields in entries]
+
     # ---- consuming (consumer groups) --------------------------------------------------------
 
     def ensure_group(self, group: str, start_id: str = "0") -> bool:
@@ -198,6 +209,9 @@ class EventTransport:
             if "BUSYGROUP" in str(exc):
                 return False
             raise
+
+    def drop_group(self, group: str) -> None:
+        self.redis.xgroup_destroy(self.stream, group)
 
     def read_group(self, group: str, consumer: str, count: int, block_ms: int, entry_id: str = ">") -> list[StreamEntry]:
         response = self.redis.xreadgroup(group, consumer, {self.stream: entry_id}, count=count, block=block_ms)

@@ -35,4 +35,4 @@ class Command(BaseCommand):
         try:
             consumer.start()
         finally:
-            consumer.transport.redis.xgroup_destroy(consumer.transport.stream, consumer.group)
+            consumer.transport.drop_group(consumer.group)
