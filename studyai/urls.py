@@ -12,4 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("notifications.urls")),
+    path("api/", include("documents.urls")),
+    path("api/", include("indexing.urls")),
+    path("api/", include("quizzes.urls")),
 ]
