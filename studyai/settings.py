@@ -208,3 +208,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"daphne.access": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
 }
+
+# --- Documents: what an upload may be, and the bounds of one extraction (documents/extract).
+EXTRACTION_LIMITS = {
+    "max_pages": env_int("EXTRACT_MAX_PAGES", 2000),
+    "max_chars": env_int("EXTRACT_MAX_CHARS", 5_000_000),
+    "max_decompressed_bytes": env_int("EXTRACT_MAX_DECOMPRESSED_BYTES", 512 * 1024 * 1024),
+    "timeout_seconds": env_int("EXTRACT_TIMEOUT_SECONDS", 300),
+    "max_memory_bytes": env_int("EXTRACT_MAX_MEMORY_BYTES", 2 * 1024 * 1024 * 1024),
+}
+UPLOAD_RATE = os.environ.get("UPLOAD_RATE", "120/min")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["uploads"] = UPLOAD_RATE
+# Throttle counters (and anything else cached) live in Redis, shared by every daphne process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "studyai.cache",
+    }
+}
