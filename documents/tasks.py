@@ -7,6 +7,7 @@ again) finishes what is unfinished and publishes nothing twice; a run of an olde
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -77,8 +78,11 @@ def process_document(self: Any, document_id: int, generation: int) -> str:
             publisher.publish_document_processing(document.owner_id, document.pk, document.original_filename, task_id)
             events.publish_task_started(task_id, document.owner_id, TASK_TYPE, f"Reading {document.original_filename}")
     owner_id = document.owner_id
+    page_delay = settings.DOCUMENT_PAGE_DELAY_MS / 1000
 
     def on_page(number: int, total: int | None) -> None:
+        if page_delay:
+            time.sleep(page_delay)
         progress = min(99, number * 100 // total) if total else 0
         of_total = f" of {total}" if total else ""
         events.publish_task_progress(task_id, owner_id, TASK_TYPE, progress, f"Page {number}{of_total}")
@@ -86,6 +90,8 @@ def process_document(self: Any, document_id: int, generation: int) -> str:
     try:
         result = extract_isolated(document.file.path, document.content_type, extraction_limits(), on_page)
     except ExtractionError as exc:
+        if not exc.permanent and self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=2 ** self.request.retries) from None  # the reader crashed: try again
         return _finish_failed(document_id, generation, task_id, exc.code.value, exc.message)
     except Exception as exc:
         if isinstance(exc, self.autoretry_for):

@@ -217,6 +217,8 @@ EXTRACTION_LIMITS = {
     "timeout_seconds": env_int("EXTRACT_TIMEOUT_SECONDS", 300),
     "max_memory_bytes": env_int("EXTRACT_MAX_MEMORY_BYTES", 2 * 1024 * 1024 * 1024),
 }
+# Sleep this long after each extracted page: slows processing down for demos and crash tests.
+DOCUMENT_PAGE_DELAY_MS = env_int("DOCUMENT_PAGE_DELAY_MS", 0)
 UPLOAD_RATE = os.environ.get("UPLOAD_RATE", "120/min")
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["uploads"] = UPLOAD_RATE
 # Throttle counters (and anything else cached) live in Redis, shared by every daphne process.
@@ -226,4 +228,18 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "studyai.cache",
     }
+}
+
+# --- Indexing and search (indexing/; every variable is listed in the README's "Search and indexing").
+STUDYAI_INDEXING = {
+    # Chunks are at most CHUNK_SIZE characters of one page, each overlapping the previous by about
+    # CHUNK_OVERLAP, so a passage cut at a boundary is still whole in one of the two.
+    "CHUNK_SIZE": env_int("CHUNK_SIZE", 1000),
+    "CHUNK_OVERLAP": env_int("CHUNK_OVERLAP", 150),
+    # indexing.progress events (and IndexJob row updates) at most this often.
+    "PROGRESS_INTERVAL_MS": env_int("INDEXING_PROGRESS_INTERVAL_MS", 250),
+    # A pause per chunk, to make a job slow enough for tests to kill its worker mid-run.
+    "CHUNK_DELAY_MS": env_int("INDEXING_CHUNK_DELAY_MS", 0),
+    # auto: chunk embeddings and mode=semantic|hybrid when the semantic extra is installed; off: never.
+    "SEMANTIC": os.environ.get("SEMANTIC_SEARCH", "auto").strip().lower(),
 }

@@ -120,14 +120,21 @@ def start_process(live_env: dict[str, str], tmp_path_factory: pytest.TempPathFac
         live.stop()
 
 
-@pytest.fixture(scope="session")
-def celery_worker_proc(start_process: Callable[..., LiveProcess]) -> LiveProcess:
+def start_worker(start_process: Callable[..., LiveProcess], name: str = "worker", env: dict[str, str] | None = None) -> LiveProcess:
+    """A real Celery worker on all three queues, one pool process."""
     worker = start_process(
-        "worker",
-        processes.worker_command(["document_queue", "indexing_queue", "quiz_queue"], "test-worker", concurrency=1),
+        name, processes.worker_command(["document_queue", "indexing_queue", "quiz_queue"], f"test-{name}", concurrency=1), env=env
     )
     worker.wait_for_log("ready.", timeout=60)
     return worker
+
+
+@pytest.fixture(scope="module")
+def celery_worker_proc(start_process: Callable[..., LiveProcess]) -> Iterator[LiveProcess]:
+    # Per module, so a module that kills its own worker has the queues to itself.
+    worker = start_worker(start_process)
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture(scope="session")

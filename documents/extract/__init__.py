@@ -8,8 +8,7 @@ page in a child process bounded in memory and time.
 from .core import extract
 from .filenames import make_safe_filename
 from .isolation import extract_isolated
-from .sniff import SNIFF_BYTES, sniff, sniff_file
-from .types import (
+from .model import (
     DOCX,
     HTML,
     MARKDOWN,
@@ -24,6 +23,7 @@ from .types import (
     ProgressCallback,
     UnsupportedFileType,
 )
+from .sniff import SNIFF_BYTES, sniff, sniff_file
 
 __all__ = [
     "DOCX",

@@ -21,7 +21,7 @@ import sys
 from typing import IO, Any
 
 from .core import open_pages, out_of_memory_error
-from .types import ExtractionError, ExtractionLimits
+from .model import ExtractionError, ExtractionLimits
 
 
 def main(argv: list[str]) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from pathlib import Path
 
-from .pages import PageReader, PageSource, build_result
-from .types import (
+from .model import (
     DOCX,
     HTML,
     MARKDOWN,
@@ -21,14 +21,16 @@ from .types import (
     ProgressCallback,
     UnsupportedFileType,
 )
+from .pages import PageReader, PageSource, build_result
 
 # Readers are imported on first use: a web or worker process that only sniffs and
 # delegates to the isolated child never loads PDFium or lxml.
-_READERS = {PDF: "pdf", DOCX: "docx", MARKDOWN: "markdown", TEXT: "text", HTML: "html"}
+_READERS = {PDF: "read_pdf", DOCX: "read_docx", MARKDOWN: "read_markdown", TEXT: "read_text", HTML: "read_html"}
 
 
 def open_pages(path: str | os.PathLike[str], content_type: str, limits: ExtractionLimits) -> PageReader:
     """A reader of the document's pages, to iterate; it applies the limits."""
+    started = time.monotonic()
     module = _READERS.get(content_type)
     if module is None:
         raise UnsupportedFileType(f"Extracting text from {content_type!r} files is not supported.")
@@ -37,7 +39,7 @@ def open_pages(path: str | os.PathLike[str], content_type: str, limits: Extracti
         source: PageSource = reader.open_pages(Path(path), limits)
     except MemoryError as exc:
         raise out_of_memory_error() from exc
-    return PageReader(source, limits)
+    return PageReader(source, limits, started)
 
 
 def extract(

@@ -48,9 +48,7 @@ def detect_encoding(data: bytes, *, partial: bool = False, declared: str | None 
         return None
     if declared:
         return declared
-    matches = charset_normalizer.from_bytes(
-        data, cp_isolation=_LEGACY_ENCODINGS, threshold=_CHAOS_THRESHOLD
-    )
+    matches = charset_normalizer.from_bytes(data, cp_isolation=_LEGACY_ENCODINGS, threshold=_CHAOS_THRESHOLD)
     if not matches:
         return None
     cleanest = min(match.chaos for match in matches)

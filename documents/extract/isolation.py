@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .core import out_of_memory_error
-from .pages import build_result, timeout_error
-from .types import (
+from .model import (
     ErrorCode,
     ExtractedPage,
     ExtractionError,
@@ -30,6 +29,7 @@ from .types import (
     ExtractionResult,
     ProgressCallback,
 )
+from .pages import build_result, timeout_error
 
 logger = logging.getLogger(__name__)
 
@@ -154,21 +154,19 @@ def _death_error(exit_code: int, peak_rss: int, limits: ExtractionLimits, stderr
     """
     logger.warning("extraction child ended with %s; stderr: %s", exit_code, stderr)
     if exit_code < 0:
-        dying_signal = signal.Signals(-exit_code)
-        if dying_signal == signal.SIGXCPU:
+        signal_number = -exit_code
+        if signal_number == signal.SIGXCPU:
             return timeout_error(limits)
-        if dying_signal == signal.SIGKILL or peak_rss * 2 >= limits.max_memory_bytes:
+        if signal_number == signal.SIGKILL or peak_rss * 2 >= limits.max_memory_bytes:
             return out_of_memory_error()
-        cause = f"was killed by {dying_signal.name}"
+        cause = f"killed by signal {signal_number}: {signal.strsignal(signal_number)}"
     elif "MemoryError" in stderr:
         return out_of_memory_error()
     else:
         cause = f"exited with status {exit_code}"
     # Not the document's fault for certain (a bug in a parser, or in this machine),
     # so a retry is allowed.
-    return ExtractionError(
-        ErrorCode.CRASHED, f"The document reader stopped unexpectedly ({cause}).", permanent=False
-    )
+    return ExtractionError(ErrorCode.CRASHED, f"The document reader stopped unexpectedly ({cause}).", permanent=False)
 
 
 def _tail(stderr: IO[bytes]) -> str:

@@ -7,9 +7,9 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .types import ErrorCode, ExtractedPage, ExtractionError, ExtractionLimits, ExtractionResult
+from .model import ErrorCode, ExtractedPage, ExtractionError, ExtractionLimits, ExtractionResult
 
 #: About one printed page. Formats without pages (text, HTML, DOCX without layout
 #: information) are cut into sections of this size so that citations stay precise.
@@ -95,7 +95,7 @@ class PageReader:
 
     source: PageSource
     limits: ExtractionLimits
-    started: float = field(default_factory=time.monotonic)
+    started: float  # time.monotonic() when the extraction began
     truncated_at_page: int | None = None
 
     def __iter__(self) -> Iterator[ExtractedPage]:
@@ -146,8 +146,7 @@ def build_result(
         where = f"the first {len(pages)} pages" if truncated_at_page else "it"
         raise ExtractionError(
             ErrorCode.NO_TEXT,
-            f"No text could be found in {where}. If it is a scan or contains only images, "
-            "it needs OCR before upload.",
+            f"No text could be found in {where}. If it is a scan or contains only images, it needs OCR before upload.",
         )
     return ExtractionResult(
         content_type=content_type,

@@ -20,7 +20,7 @@ import filetype
 
 from .encoding import decode, detect_encoding
 from .filenames import split_extension
-from .types import DOCX, HTML, MARKDOWN, PDF, TEXT, UnsupportedFileType
+from .model import DOCX, HTML, MARKDOWN, PDF, TEXT, UnsupportedFileType
 
 #: How much of the start of a file `sniff` needs.
 SNIFF_BYTES = 8192
@@ -81,7 +81,10 @@ def _sniff(head: bytes, filename: str, package: IO[bytes] | Path) -> str:
     extension = split_extension(filename)[1].lower()
     claimed = _CLAIMS.get(extension)
     found, description = _detect(head, package)
+    says = _DESCRIPTIONS[claimed] if claimed else f"a {extension} file"
     if found is None:
+        if claimed:
+            raise UnsupportedFileType(f"{name} is {description}, not {says} as its name says. {_SUPPORTED}")
         raise UnsupportedFileType(f"{name} is {description}, which is not supported. {_SUPPORTED}")
     if found in _TEXT_TYPES:
         if (claimed is None and not _claims_binary(extension)) or claimed in _TEXT_TYPES:
@@ -90,10 +93,8 @@ def _sniff(head: bytes, filename: str, package: IO[bytes] | Path) -> str:
             return HTML if HTML in (found, claimed) else TEXT
     elif (claimed is None and not _claims_binary(extension)) or claimed == found:
         return found
-    says = _DESCRIPTIONS[claimed] if claimed else f"a {extension} file"
     raise UnsupportedFileType(
-        f"{name} contains {description}, but its name says it is {says}. "
-        "Rename it or upload the right file."
+        f"{name} contains {description}, but its name says it is {says}. Rename it or upload the right file."
     )
 
 

@@ -17,8 +17,8 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
+from .model import ErrorCode, ExtractionError, ExtractionLimits, UnsupportedFileType
 from .pages import PageSource, normalize_text, split_sections
-from .types import ErrorCode, ExtractionError, ExtractionLimits, UnsupportedFileType
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -32,8 +32,7 @@ _MAX_MEMBERS = 10_000
 # Inside a paragraph: text of deleted or moved-away runs, field instructions,
 # properties, and drawings/objects (whose text boxes Word stores twice).
 _SKIP_INLINE = frozenset(
-    _W + tag
-    for tag in ("del", "moveFrom", "rPr", "pPr", "instrText", "delText", "drawing", "pict", "object")
+    _W + tag for tag in ("del", "moveFrom", "rPr", "pPr", "instrText", "delText", "drawing", "pict", "object")
 ) | {_MC + "AlternateContent"}
 
 
@@ -79,7 +78,9 @@ def check_package(path: Path, limits: ExtractionLimits) -> None:
     except (zipfile.BadZipFile, OSError) as exc:
         raise ExtractionError(ErrorCode.CORRUPT, "The Word file is damaged: it is not a readable zip package.") from exc
     if len(members) > _MAX_MEMBERS:
-        raise ExtractionError(ErrorCode.ZIP_BOMB, f"The Word file holds {len(members)} parts, far more than a document has.")
+        raise ExtractionError(
+            ErrorCode.ZIP_BOMB, f"The Word file holds {len(members)} parts, far more than a document has."
+        )
     for member in members:
         if member.file_size > _BOMB_MIN_BYTES and member.file_size > _BOMB_RATIO * max(member.compress_size, 1):
             raise ExtractionError(

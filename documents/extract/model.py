@@ -6,9 +6,10 @@ isolated child process, and cross between them as JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any, Callable
+from typing import Any
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -19,7 +20,7 @@ HTML = "text/html"
 SUPPORTED_TYPES: tuple[str, ...] = (PDF, DOCX, MARKDOWN, TEXT, HTML)
 
 #: Called once per extracted page, in page order: (page_number, total_pages or None).
-ProgressCallback = Callable[[int, "int | None"], None]
+ProgressCallback = Callable[[int, int | None], None]
 
 
 class ErrorCode(StrEnum):
@@ -40,7 +41,7 @@ class ExtractionError(Exception):
     """Text could not be extracted from a document.
 
     ``code`` is for programs, ``message`` is for the person who uploaded the file,
-    ``permanent`` says whether running the same extraction again can help.
+    ``permanent`` is True when running the same extraction again cannot help.
     """
 
     def __init__(self, code: ErrorCode, message: str, *, permanent: bool = True) -> None:
@@ -52,9 +53,12 @@ class ExtractionError(Exception):
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code.value, "message": self.message, "permanent": self.permanent}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ExtractionError:
-        return cls(ErrorCode(data["code"]), str(data["message"]), permanent=bool(data["permanent"]))
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> ExtractionError:
+        code, message = ErrorCode(data["code"]), str(data["message"])
+        if code is ErrorCode.UNSUPPORTED_TYPE:
+            return UnsupportedFileType(message)
+        return ExtractionError(code, message, permanent=bool(data["permanent"]))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code.value!r}, {self.message!r})"
@@ -110,10 +114,10 @@ class ExtractionResult:
 
     ``pages`` are numbered 1..len(pages) without gaps (a blank PDF page is kept with
     empty text, so numbers match the viewer). ``page_count`` is the number of pages
-    the whole document has, which is more than ``len(pages)`` when the extraction
-    stopped at a limit; ``truncated_at_page`` is then the last page extracted (and
-    possibly cut short), else None. ``word_count`` and ``char_count`` count the
-    extracted text.
+    the document has, which is more than ``len(pages)`` when the extraction stopped
+    at a limit (for a text file bigger than ``max_chars`` can use, only the part read
+    is counted); ``truncated_at_page`` is then the last page extracted (and possibly
+    cut short), else None. ``word_count`` and ``char_count`` count the extracted text.
     """
 
     content_type: str

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .encoding import decode, detect_encoding
+from .model import ExtractionLimits, UnsupportedFileType
 from .pages import PageSource, normalize_text, split_sections
-from .types import ExtractionLimits, UnsupportedFileType
 
 # A character is at most 4 bytes in any encoding we decode, so this many bytes
 # always hold max_chars characters: the rest of a bigger file is never read.

@@ -12,14 +12,15 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from .model import ErrorCode, ExtractionError, ExtractionLimits
 from .pages import PageSource
-from .types import ErrorCode, ExtractionError, ExtractionLimits
 
 # Readers accept the end-of-file marker anywhere in the last 1024 bytes.
 _EOF_WINDOW = 1024
 # "stream" followed by its end-of-line starts the data of a stream object
 # ("endstream" does not count). The dictionary before it is looked for this far back.
 _STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+_OBJECT_START = re.compile(rb"\d+\s+\d+\s+obj\b")
 _DICT_WINDOW = 4096
 _IMAGE = re.compile(rb"/Subtype\s*/Image\b")
 _CHUNK = 1024 * 1024
@@ -79,12 +80,19 @@ def check_file(path: Path, limits: ExtractionLimits) -> None:
             raise ExtractionError(ErrorCode.TRUNCATED, "The PDF file is empty.")
         with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if data.rfind(b"%%EOF", max(0, len(data) - _EOF_WINDOW)) == -1:
-                raise ExtractionError(
-                    ErrorCode.TRUNCATED,
-                    "The PDF file is incomplete (its end is missing): it was probably cut off "
-                    "during upload or download. Please upload the complete file.",
-                )
+                if _has_object(data):  # PDF content that stops early
+                    raise ExtractionError(
+                        ErrorCode.TRUNCATED,
+                        "The PDF file is incomplete (its end is missing): it was probably cut off "
+                        "during upload or download. Please upload the complete file.",
+                    )
+                raise ExtractionError(ErrorCode.CORRUPT, "The file starts like a PDF, but what follows is not PDF.")
             _check_streams(data, limits.max_decompressed_bytes)
+
+
+def _has_object(data: mmap.mmap) -> bool:
+    start = _OBJECT_START.search(data)
+    return start is not None and data.find(b"endobj", start.end()) != -1
 
 
 def _check_streams(data: mmap.mmap, budget: int) -> None:

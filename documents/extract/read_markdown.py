@@ -14,10 +14,10 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .html import html_to_text
+from .model import ExtractionLimits
 from .pages import PageSource, normalize_text, split_sections
-from .text import read_text
-from .types import ExtractionLimits
+from .read_html import html_to_text
+from .read_text import read_text
 
 _PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
+from .model import ExtractionLimits
 from .pages import PageSource, normalize_text, split_sections
-from .text import decode_text, read_bytes
-from .types import ExtractionLimits
+from .read_text import decode_text, read_bytes
 
 # Never shown to a reader: code, styling, fallbacks for disabled scripts,
 # inert templates, document metadata and embedded graphics.
