@@ -193,3 +193,19 @@ def test_running_the_task_twice_publishes_one_processed(api: APIClient, redis_cl
     assert stream_types(redis_client, document.pk).count("document.processed") == 1
     assert DocumentPage.objects.filter(document=document).count() == 1
     assert process_document.apply(args=(document.pk, 99)).get() == "stale"
+
+
+def test_too_many_uploads_is_429(api: APIClient, user: Any, monkeypatch: pytest.MonkeyPatch, indexing_handover: list[int]) -> None:
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    key = f"throttle_uploads_{user.pk}"  # only this key: the cache is the shared Redis
+    cache.delete(key)
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"uploads": "2/min"})
+    assert upload(api, "1.txt", b"first note").status_code == 201
+    assert upload(api, "2.txt", b"second note").status_code == 201
+    third = upload(api, "3.txt", b"third note")
+    assert third.status_code == 429
+    assert third.json()["error"] == "throttled" and "available in" in third.json()["message"]
+    assert api.get("/api/documents/").status_code == 200  # only uploads are limited this tightly
+    cache.delete(key)
