@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from celery import Celery, Task, shared_task
 from django.db import InterfaceError, OperationalError
-from kombu import Queue
+from kombu import Exchange, Queue
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -30,7 +30,8 @@ app.conf.update(
     task_track_started=True,
     task_time_limit=30 * 60,
     task_soft_time_limit=25 * 60,
-    task_queues=[Queue(name) for name in QUEUES],
+    # Each queue on its own direct exchange and key, so a route to one queue reaches only it.
+    task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
     task_default_queue="document_queue",
     # A task is acknowledged only when it has finished, and a worker that dies mid-task gives it
     # back to the queue: tasks are idempotent, so running one again is safe.

@@ -158,3 +158,12 @@ def db_thread(target: Callable[[], Any]) -> "threading.Thread":
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+@pytest.fixture(scope="module")
+def notification_service(start_process: Callable[..., LiveProcess]) -> Iterator[LiveProcess]:
+    """The notification service, per module (a module may kill and restart its own)."""
+    service = start_process("notification-service", processes.manage("run_notification_service"))
+    service.wait_for_log("consuming")
+    yield service
+    service.stop()

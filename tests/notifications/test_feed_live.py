@@ -3,7 +3,6 @@ process, and a real WebSocket client."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,21 +12,12 @@ from rest_framework.authtoken.models import Token
 from websockets.exceptions import InvalidStatus
 
 from notifications.models import Notification
-from studyai import processes
 from studyai.events.publisher import EventPublisher
 
 from ..conftest import LiveProcess, db_thread
 from .wsclient import FeedClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
-
-
-@pytest.fixture(scope="module")
-def notification_service(start_process: Callable[..., LiveProcess]) -> Iterator[LiveProcess]:
-    service = start_process("notification-service", processes.manage("run_notification_service"))
-    service.wait_for_log("consuming")
-    yield service
-    service.stop()
 
 
 @pytest.fixture
