@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 
 from .models import Document, DocumentPage
-from .tasks import reprocess
+from .tasks import delete_document, reprocess
 
 
 class DocumentPageInline(admin.TabularInline):
@@ -46,9 +46,7 @@ class DocumentAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} document(s) deleted.")
 
     def delete_model(self, request: Any, obj: Document) -> None:
-        file = obj.file
-        super().delete_model(request, obj)
-        file.delete(save=False)
+        delete_document(obj)
 
     def delete_queryset(self, request: Any, queryset: QuerySet[Document]) -> None:
         for document in queryset:

@@ -56,6 +56,19 @@ def reprocess(document: Document) -> Document:
     return locked
 
 
+def delete_document(document: Document) -> None:
+    """Delete a document with everything derived from it, and its file once that committed."""
+    from indexing.search import remove_document
+
+    file = document.file
+    with transaction.atomic():
+        # Chunks first, under the lock an indexing run takes: a run finishing now cannot
+        # leave chunks behind (or fail the delete).
+        remove_document(document.pk)
+        document.delete()
+        transaction.on_commit(lambda: file.delete(save=False))
+
+
 def extraction_limits() -> ExtractionLimits:
     return ExtractionLimits(**settings.EXTRACTION_LIMITS)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from .models import Document
 from .serializers import DocumentSerializer, UploadSerializer
-from .tasks import reprocess
+from .tasks import delete_document, reprocess
 from .uploads import Duplicate, FileTooLarge, UploadRefused, accept_upload, too_large_message
 
 
@@ -34,6 +33,7 @@ class DocumentViewSet(
     the background and its progress arrives over /ws/notifications/."""
 
     serializer_class = DocumentSerializer
+    queryset = Document.objects.none()  # for the schema; get_queryset() scopes to the user
     parser_classes = [MultiPartParser]
     filterset_fields = ["status", "content_type"]
 
@@ -74,11 +74,7 @@ class DocumentViewSet(
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: Document) -> None:
-        # Pages and chunks go with the row (cascade); the file once the delete has committed.
-        file = instance.file
-        with transaction.atomic():
-            instance.delete()
-            transaction.on_commit(lambda: file.delete(save=False))
+        delete_document(instance)
 
     @extend_schema(request=None, responses={202: DocumentSerializer})
     @action(detail=True, methods=["post"])

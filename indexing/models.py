@@ -1,1 +1,108 @@
-"""Models of the indexing app (built in its own issue)."""
+"""Chunks (the searchable, citable passages of a document) and index jobs (one row per indexing run).
+
+The full-text index lives beside the chunk table and is kept by the database itself (see
+migrations/0002_fulltext): on PostgreSQL a generated `tsvector` column with a GIN index, on SQLite
+an external-content FTS5 table kept in step by triggers. So inserting or deleting chunks (a
+cascade from a deleted document included) is all it takes to update the index.
+
+SQLite caveat: a migration that makes Django rebuild `indexing_chunk` (most field alterations do)
+drops the triggers; such a migration must recreate them (0002's SQL) and rebuild the FTS table.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import Q
+
+from documents.models import Document
+
+
+class Chunk(models.Model):
+    """A passage of one page: `text == document.pages[page_number].text[char_start:char_end]`."""
+
+    # No index of its own: the (document, ordinal) constraint's index serves the lookups.
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks", db_index=False)
+    # Stable id of the passage (indexing.chunking.chunk_key): unique, so a re-run cannot duplicate.
+    key = models.CharField(max_length=32)
+    page_number = models.PositiveIntegerField()  # 1-based, as DocumentPage.number
+    ordinal = models.PositiveIntegerField()  # position within the document, from 0
+    char_start = models.PositiveIntegerField()
+    char_end = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["document", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="chunk_unique_key"),  # (unique=True would add a LIKE index)
+            models.UniqueConstraint(fields=["document", "ordinal"], name="chunk_unique_ordinal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} p.{self.page_number} [{self.char_start}:{self.char_end}]"
+
+
+class ChunkEmbedding(models.Model):
+    """The semantic-search vector of a chunk (only with the semantic extra): float32, normalised.
+    Its own table, so the chunk rows that keyword search reads stay small."""
+
+    chunk = models.OneToOneField(Chunk, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    vector = models.BinaryField()
+
+
+class IndexJob(models.Model):
+    """The durable state of one indexing run; the indexing.* events are published from it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"  # waiting for a worker, or for a retry after a transient error
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        SUPERSEDED = "superseded"  # the document was reprocessed while it ran: nothing written
+
+    class Trigger(models.TextChoices):
+        PIPELINE = "pipeline"  # the document was processed
+        REINDEX = "reindex"  # the API or `manage.py reindex`
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    # A queued or running job older than this is presumed lost (above Celery's visibility timeout).
+    STALE_AFTER = timedelta(minutes=40)
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="index_jobs")
+    generation = models.PositiveIntegerField()  # the Document.generation whose text it indexes
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # runs started (a killed worker's re-run counts)
+    failures = models.PositiveIntegerField(default=0)  # runs that ended in an error
+    chunks_done = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)  # the last error, even when a retry then succeeded
+    timings = models.JSONField(default=dict, blank=True)  # milliseconds per phase of the last run
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # of the last attempt
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["document", "status"], name="indexjob_document_status")]
+        constraints = [
+            # One job per processed generation: a duplicate delivery finds it instead of starting another.
+            models.UniqueConstraint(
+                fields=["document", "generation"], condition=Q(trigger="pipeline"), name="indexjob_one_per_generation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"index job {self.pk} of document {self.document_id} ({self.status})"
+
+    @property
+    def correlation_id(self) -> str:
+        """What its events carry: the feed drops a job's progress once its terminal event arrived."""
+        return f"index-job-{self.pk}"
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None

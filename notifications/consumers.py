@@ -144,7 +144,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         if event.user_id != self.user_id:
             return  # defence in depth: the group is the user's own
-        job = f"{event.event_type.value.rsplit('.', 1)[0]}:{event.correlation_id}"
+        job = f"{event.event_type.group}:{event.correlation_id}"
         if event.correlation_id:
             if event.is_progress and job in self.finished_jobs:
                 return

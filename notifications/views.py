@@ -31,6 +31,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """The user's own notification feed, oldest first (another user's notification is a 404)."""
 
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema; get_queryset() scopes to the user
     filterset_class = NotificationFilter
 
     def get_queryset(self) -> Any:

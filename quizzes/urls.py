@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .views import QuizViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("quizzes", QuizViewSet, basename="quiz")
+
+urlpatterns = router.urls

@@ -198,6 +198,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`; name each enum after its model in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentStatusEnum": "documents.models.Document.Status",
+        "IndexJobStatusEnum": "indexing.models.IndexJob.Status",
+        "QuizStatusEnum": "quizzes.models.Quiz.Status",
+    },
 }
 
 LOGGING = {
@@ -242,4 +248,22 @@ STUDYAI_INDEXING = {
     "CHUNK_DELAY_MS": env_int("INDEXING_CHUNK_DELAY_MS", 0),
     # auto: chunk embeddings and mode=semantic|hybrid when the semantic extra is installed; off: never.
     "SEMANTIC": os.environ.get("SEMANTIC_SEARCH", "auto").strip().lower(),
+}
+
+# --- Quizzes (quizzes/; every variable is listed in the README's "Quizzes").
+STUDYAI_QUIZZES = {
+    # quiz.generation.progress events (and Quiz.questions_done updates) at most this often.
+    "PROGRESS_INTERVAL_MS": env_int("QUIZ_PROGRESS_INTERVAL_MS", 250),
+    # A pause per question made, to slow generation down for demos and crash tests.
+    "QUESTION_DELAY_MS": env_int("QUIZ_QUESTION_DELAY_MS", 0),
+    # An optional OpenAI-compatible chat-completions provider; off while BASE_URL is empty.
+    "LLM": {
+        "BASE_URL": os.environ.get("QUIZ_LLM_BASE_URL", ""),  # e.g. http://127.0.0.1:8080/v1
+        "MODEL": os.environ.get("QUIZ_LLM_MODEL", ""),
+        # The NAME of the environment variable holding the API key (read when used, never stored).
+        "API_KEY_ENV": os.environ.get("QUIZ_LLM_API_KEY_ENV", "QUIZ_LLM_API_KEY"),
+        "TIMEOUT_SECONDS": float(os.environ.get("QUIZ_LLM_TIMEOUT_SECONDS", "60")),
+        "MAX_TRIES": env_int("QUIZ_LLM_MAX_TRIES", 2),  # then the offline generator takes over
+        "MAX_PASSAGES": env_int("QUIZ_LLM_MAX_PASSAGES", 12),  # passages shown to the model
+    },
 }

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/", include("documents.urls")),
     path("api/", include("indexing.urls")),
     path("api/", include("quizzes.urls")),
+    path("api/", include("studyai.tasks_api")),
 ]

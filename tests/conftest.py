@@ -20,6 +20,14 @@ from studyai import processes
 from studyai.events.transport import reset_transport
 
 
+@pytest.fixture(autouse=True)
+def fast_settings(settings: Any) -> None:
+    """No embeddings unless a test asks for them (loading the model takes seconds, when the
+    semantic extra is installed), and test passwords hash in microseconds, not half a second."""
+    settings.STUDYAI_INDEXING = {**settings.STUDYAI_INDEXING, "SEMANTIC": "off"}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def redis_client() -> Iterator[redis.Redis]:
     """The tests' Redis with the event keys cleared (only ours: Celery's keys stay intact)."""
@@ -100,6 +108,7 @@ def live_env(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SECRET_KEY": settings.SECRET_KEY,
         "EVENT_RETRY_BASE_MS": "300",
+        "SEMANTIC_SEARCH": "off",
         "LOG_LEVEL": "INFO",
     }
 

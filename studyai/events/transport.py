@@ -77,7 +77,7 @@ def coalesce_live(events: Sequence[Event]) -> list[Event]:
     kept: list[Event] = []
     seen_jobs: set[tuple[int, str | None, str]] = set()
     for event in reversed(events):
-        job = (event.user_id, event.correlation_id, event.event_type.value.rsplit(".", 1)[0])
+        job = (event.user_id, event.correlation_id, event.event_type.group)
         if event.is_progress and event.correlation_id and job in seen_jobs:
             continue
         seen_jobs.add(job)

@@ -37,7 +37,7 @@ def stream_events(client: redis.Redis, document_id: int) -> list[dict[str, Any]]
 
 
 def test_upload_events_reach_the_websocket_in_order(
-    redis_client: redis.Redis, daphne_proc: LiveProcess, celery_worker_proc: LiveProcess, notification_service: LiveProcess, user: Any
+    redis_client: redis.Redis, daphne_proc: LiveProcess, celery_worker_proc: LiveProcess, notification_service: LiveProcess, user: Any, other_user: Any
 ) -> None:
     key = Token.objects.create(user=user).key
     client = FeedClient(daphne_proc.port, key)  # type: ignore[arg-type]
@@ -71,5 +71,17 @@ def test_upload_events_reach_the_websocket_in_order(
     # The terminal events are stored and pushed as notifications too.
     note = client.wait_for("notification", timeout=30)["notification"]
     assert note["event_type"] in {"document.processed", "task.status.update"}
-    assert wait_for_status(document_id, {"processed"}).page_count == 12
+    document = wait_for_status(document_id, {"processed"})
+    assert document.page_count == 12
     client.close()
+
+    # The task's state, from django-celery-results, for its owner only.
+    deadline = time.monotonic() + 10
+    while (state := api.get(f"/api/tasks/{document.task_id}/").json())["status"] != "SUCCESS":
+        assert time.monotonic() < deadline, state
+        time.sleep(0.1)
+    assert state["name"] == "documents.tasks.process_document" and state["result"] == "processed"
+    stranger = APIClient()
+    stranger.force_authenticate(other_user)
+    assert stranger.get(f"/api/tasks/{document.task_id}/").status_code == 404
+    assert api.get("/api/tasks/not-a-task/").status_code == 404

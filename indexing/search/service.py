@@ -1,0 +1,137 @@
+"""The one search interface: `search(user, query, ...)`, keyword, semantic or hybrid, on whichever
+database Django runs on. Only the user's own documents are ever read."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db import transaction
+
+from documents.models import Document
+
+from ..models import Chunk
+from . import semantic
+from .backends import KeywordBackend, Ranked, keyword_backend
+from .query import KeywordQuery, SearchError, clean, parse
+from .snippets import excerpt, to_html
+
+Mode = Literal["keyword", "semantic", "hybrid"]
+MODES: tuple[Mode, ...] = ("keyword", "semantic", "hybrid")
+MAX_LIMIT = 100
+# Deep pages cost the engine all the rows before them; nobody reads that far.
+MAX_OFFSET = 10_000
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chunk_id: int
+    chunk_key: str
+    document_id: int
+    document_title: str
+    page_number: int
+    char_start: int
+    char_end: int
+    snippet: str  # safe HTML: the text escaped, the query's words in <mark>…</mark>
+    score: float  # higher is better; comparable within one response only
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    total: int
+    mode: Mode
+
+
+def search(
+    user: Any,
+    query: str,
+    document_ids: Sequence[int] | None = None,
+    mode: Mode = "keyword",
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResults:
+    """Ranked passages of `user`'s documents (of `document_ids` only, when given). Raises
+    SearchError (with a message for the user) for a query that cannot be run."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchError(f"limit must be between 1 and {MAX_LIMIT}.")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise SearchError(f"Results past the first {MAX_OFFSET} cannot be paged to; narrow the query.")
+    ids = None if document_ids is None else sorted(set(document_ids))
+    text = clean(query)
+    keyword = parse(text) if mode in ("keyword", "hybrid") else None
+    vector = _query_vector(text) if mode in ("semantic", "hybrid") else None
+    backend = keyword_backend()
+    with backend.snapshot():
+        if vector is None and keyword is not None:
+            ranked = backend.rank(user.pk, keyword, ids, limit, offset)
+        elif vector is not None and keyword is None:
+            ranked = semantic.rank(user.pk, vector, ids, limit, offset)
+        elif vector is not None and keyword is not None:
+            by_keyword = backend.rank(user.pk, keyword, ids, semantic.CANDIDATES, 0)
+            by_meaning = semantic.rank(user.pk, vector, ids, semantic.CANDIDATES, 0)
+            ranked = semantic.fuse([_ids(by_keyword), _ids(by_meaning)], limit, offset)
+        else:
+            raise SearchError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
+        # A semantic query needs no keyword in it; its words, if any, are still highlighted.
+        highlight = keyword if keyword is not None else _parse_or_none(text)
+        return SearchResults(_hits(backend, ranked, highlight), ranked.total, mode)
+
+
+def _query_vector(text: str) -> bytes:
+    semantic.require()
+    return semantic.embed([text])[0]  # outside the snapshot: the first call loads the model
+
+
+def remove_document(document_id: int) -> int:
+    """Delete a document's chunks (their index entries go with them, by the FTS triggers or the
+    generated column) under the document's row lock, the lock an indexing run takes to write.
+    Call it in the transaction that deletes the document, before the delete: an indexing run
+    finishing at that moment then cannot leave chunks behind a deleted document."""
+    with transaction.atomic():
+        Document.objects.select_for_update().filter(pk=document_id).values_list("pk").first()
+        deleted, _ = Chunk.objects.filter(document_id=document_id).delete()
+    return deleted
+
+
+def _parse_or_none(text: str) -> KeywordQuery | None:
+    try:
+        return parse(text)
+    except SearchError:
+        return None  # nothing to highlight; the semantic query itself is fine
+
+
+def _ids(ranked: Ranked) -> list[int]:
+    return [chunk_id for chunk_id, _ in ranked.scored]
+
+
+def _hits(backend: KeywordBackend, ranked: Ranked, keyword: KeywordQuery | None) -> list[SearchHit]:
+    ids = _ids(ranked)
+    if not ids:
+        return []
+    chunks = Chunk.objects.filter(pk__in=ids).select_related("document").only(
+        "key", "page_number", "char_start", "char_end", "text", "document__title"
+    )
+    by_id = {chunk.pk: chunk for chunk in chunks}
+    marked = backend.snippets(keyword, ids) if keyword is not None else {}
+    words = keyword.words if keyword is not None else []
+    hits = []
+    for chunk_id, score in ranked.scored:
+        chunk = by_id.get(chunk_id)
+        if chunk is None:  # deleted between two queries of a caller's READ COMMITTED transaction
+            continue
+        snippet = to_html(marked[chunk_id]) if chunk_id in marked else excerpt(chunk.text, words)
+        hits.append(
+            SearchHit(
+                chunk_id=chunk_id,
+                chunk_key=chunk.key,
+                document_id=chunk.document_id,
+                document_title=chunk.document.title,
+                page_number=chunk.page_number,
+                char_start=chunk.char_start,
+                char_end=chunk.char_end,
+                snippet=snippet,
+                score=round(score, 6),
+            )
+        )
+    return hits

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import IndexJob
+from .search import MODES
+from .search.query import MAX_QUERY_CHARS
+from .search.service import MAX_LIMIT, MAX_OFFSET
+
+MAX_DOCUMENT_FILTERS = 100
+
+
+class DocumentIdsField(serializers.ListField):
+    """`document=3&document=5` or `document=3,5`: a list of document ids."""
+
+    child = serializers.IntegerField(min_value=1)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=MAX_DOCUMENT_FILTERS, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[int]:
+        items = [data] if isinstance(data, str) else list(data)
+        parts = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+        return list(super().to_internal_value(parts))
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=MAX_QUERY_CHARS, help_text='The query: words, "a phrase", a or b, -excluded.')
+    mode = serializers.ChoiceField(choices=MODES, default="keyword", help_text="semantic and hybrid need the semantic extra")
+    document = DocumentIdsField(required=False, help_text="only these documents (repeat it, or comma-separate ids)")
+    page = serializers.IntegerField(min_value=1, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=20)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs["page"] - 1) * attrs["page_size"] > MAX_OFFSET:
+            raise serializers.ValidationError({"page": f"Only the first {MAX_OFFSET} results can be paged to."})
+        return attrs
+
+
+class SearchDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="document_id")
+    title = serializers.CharField(source="document_title")
+
+
+class SearchHitSerializer(serializers.Serializer):
+    """A SearchHit (indexing.search) as the API shows it."""
+
+    document = SearchDocumentSerializer(source="*")
+    page = serializers.IntegerField(source="page_number", help_text="1-based page (or section) number")
+    chunk = serializers.CharField(source="chunk_key", help_text="the passage's stable id")
+    char_start = serializers.IntegerField(help_text="offset of the passage in the page's text")
+    char_end = serializers.IntegerField()
+    snippet = serializers.CharField(help_text="HTML: the text escaped, the matched words in <mark>…</mark>")
+    score = serializers.FloatField(help_text="higher is better; comparable within one response")
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    mode = serializers.ChoiceField(choices=MODES)
+    results = SearchHitSerializer(many=True)
+
+
+class IndexJobSerializer(serializers.ModelSerializer):
+    document = serializers.IntegerField(source="document_id")
+
+    class Meta:
+        model = IndexJob
+        fields = [
+            "id", "document", "generation", "trigger", "status", "attempts", "failures", "chunks_done",
+            "chunks_total", "error", "timings", "created_at", "started_at", "finished_at",
+        ]
+        read_only_fields = fields

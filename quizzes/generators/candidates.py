@@ -1,0 +1,153 @@
+"""Candidate sentences: the material read into complete sentences that hold key terms, each
+with its occurrences, ranked. Reading is lazy and spread: the generator asks for a batch of
+passages at a time, in a seeded order that covers every part of the material early."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .schema import Difficulty, KeyTerm, Material, Passage
+from .text import WORD, sentence_problem, sentences
+
+# Sentences that start by pointing back ("It", "These") make ambiguous questions: ranked low.
+POINTING_BACK = frozenset("it its this these those they their them he she his her such there".split())
+_IDEAL_WORDS = 18
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    term: KeyTerm
+    start: int
+    end: int
+
+
+@dataclass
+class Candidate:
+    """A usable sentence of the material with the key terms it contains."""
+
+    passage: Passage
+    text: str
+    occurrences: list[Occurrence]
+    order: int
+    score: float = 0.0
+
+    @property
+    def page(self) -> tuple[int, int]:
+        return self.passage.document_id, self.passage.page_number
+
+
+class Reader:
+    """Reads passages into candidate sentences on demand: complete sentences holding a key term,
+    each once (passages overlap), in an order that covers the whole material early."""
+
+    def __init__(self, material: Material, terms: dict[str, KeyTerm], wanted: int, rng: random.Random) -> None:
+        self.passages = material.passages
+        self.finder = TermFinder(terms)
+        self.order = _spread(len(self.passages), wanted, rng)
+        self.page_count = len({(p.document_id, p.page_number) for p in self.passages}) or 1
+        self.position = 0
+        self.candidates: list[Candidate] = []
+        self._seen_positions: set[tuple[int, int, int]] = set()
+        self._seen_texts: set[str] = set()
+
+    @property
+    def exhausted(self) -> bool:
+        return self.position >= len(self.order)
+
+    def read(self, count: int) -> list[Candidate]:
+        found: list[Candidate] = []
+        for index in self.order[self.position : self.position + count]:
+            found.extend(self._read(index))
+        self.position += count
+        self.candidates.extend(found)
+        return found
+
+    def _read(self, index: int) -> list[Candidate]:
+        passage = self.passages[index]
+        starts_clean = _starts_sentence(passage, self.passages[index - 1] if index else None)
+        found = []
+        for number, sentence in enumerate(sentences(passage.text)):
+            if number == 0 and not starts_clean:
+                continue  # cut by the chunking: the passage before holds it whole
+            position = (passage.document_id, passage.page_number, passage.char_start + sentence.start)
+            folded = sentence.text.casefold()
+            if position in self._seen_positions or folded in self._seen_texts:
+                continue
+            self._seen_positions.add(position)
+            if sentence_problem(sentence.text) is not None:
+                continue
+            self._seen_texts.add(folded)
+            occurrences = self.finder.find(sentence.text)
+            if occurrences:
+                # Reading order, whatever order passages are read in: questions are listed in it.
+                found.append(Candidate(passage, sentence.text, occurrences, order=index * 10_000 + number))
+        return found
+
+
+def _spread(count: int, wanted: int, rng: random.Random) -> list[int]:
+    """Passage indexes in an order that visits every part of the material early: the material
+    cut into `wanted` stretches, one passage of each stretch per round, seeded."""
+    strata = max(1, min(count, wanted))
+    stretches = [list(range(i * count // strata, (i + 1) * count // strata)) for i in range(strata)]
+    for stretch in stretches:
+        rng.shuffle(stretch)
+    return [stretch[r] for r in range(max(map(len, stretches), default=0)) for stretch in stretches if r < len(stretch)]
+
+
+def _starts_sentence(passage: Passage, previous: Passage | None) -> bool:
+    """Whether the passage starts at a sentence start, judging by the text before it (the
+    previous passage of the page, which chunks overlap or border)."""
+    if passage.char_start == 0 or previous is None or (previous.document_id, previous.page_number) != (passage.document_id, passage.page_number):
+        return True
+    if previous.char_end < passage.char_start:
+        return True  # not overlapping: chunks of paragraphs, parted by white space
+    before = previous.text[: max(0, passage.char_start - previous.char_start)].rstrip()
+    return not before or before.rstrip("\"')]").endswith((".", "!", "?"))
+
+
+class TermFinder:
+    """Finds key-term occurrences in a sentence, longest match first, not overlapping."""
+
+    def __init__(self, terms: dict[str, KeyTerm]) -> None:
+        self.terms = terms
+        # First words of terms: a word that starts none is skipped at once.
+        self.starts = {key.split(" ", 1)[0] for key in terms}
+
+    def find(self, text: str) -> list[Occurrence]:
+        tokens = [(m.start(), m.end(), m.group().casefold().replace(",", "")) for m in WORD.finditer(text)]
+        found: list[Occurrence] = []
+        i = 0
+        while i < len(tokens):
+            if tokens[i][2] not in self.starts:
+                i += 1
+                continue
+            for size in (3, 2, 1):
+                part = tokens[i : i + size]
+                if len(part) < size or any(b[0] - a[1] != 1 or text[a[1]] != " " for a, b in zip(part, part[1:])):
+                    continue
+                term = self.terms.get(" ".join(t[2] for t in part))
+                if term is not None:
+                    found.append(Occurrence(term, part[0][0], part[-1][1]))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+
+def rank(ranked: list[Candidate], new: list[Candidate], difficulty: Difficulty, rng: random.Random) -> list[Candidate]:
+    """Best sentences first: key terms held, a readable length, standing on their own. The
+    seeded jitter makes another seed pick other sentences. `new` candidates join `ranked`."""
+    for candidate in new:
+        count = len(WORD.findall(candidate.text))
+        distinct = {o.term.key: o.term for o in candidate.occurrences}
+        weight = sum(t.score for t in distinct.values())
+        if difficulty == Difficulty.EASY:
+            weight += 0.05 * sum(min(t.count, 10) for t in distinct.values())
+        elif difficulty == Difficulty.HARD:
+            weight += 0.2 * sum(1 for t in distinct.values() if t.kind in ("year", "number") or t.count == 1)
+        shape = 1 / (1 + abs(count - _IDEAL_WORDS) / _IDEAL_WORDS)
+        first = candidate.text.split(" ", 1)[0].casefold()
+        context = 0.3 if first in POINTING_BACK else 1.0
+        candidate.score = weight * shape * context * (0.75 + 0.5 * rng.random())
+    return sorted([*ranked, *new], key=lambda c: (-c.score, c.order))

@@ -1,0 +1,448 @@
+"""The default generator: no network, no model. It ranks the material's sentences by the key
+terms they hold, spreads its picks over the pages, and turns each picked sentence into one
+question of a type still wanted:
+
+- fill in the blank: a key term of the sentence blanked out;
+- multiple choice: the same, with distractors that are key terms of the same kind from the same
+  material (never the answer, never containing it, of similar form);
+- true/false: the sentence as it is (true) or with a key term swapped for one of the same kind
+  that its passage never mentions (false);
+- short answer: a defining sentence ("Meiosis is the cell division that ...") asked backwards
+  ("What is the term for the cell division that ...?").
+
+Every question goes through the gates. Randomness comes from one generator seeded by the quiz's
+seed, so the same material and seed give the same quiz.
+"""
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass, field
+
+from .candidates import POINTING_BACK, Candidate, Occurrence, Reader, rank
+from .gates import QualityGates
+from .schema import (
+    BLANK,
+    Difficulty,
+    Dropped,
+    KeyTerm,
+    Material,
+    Progress,
+    QuestionDraft,
+    QuestionType,
+    QuizSpec,
+)
+from .text import GENERIC_NOUNS, STOPWORDS, WORD, contains_phrase, fold, related
+
+OPTION_COUNT = {Difficulty.EASY: 3, Difficulty.MEDIUM: 4, Difficulty.HARD: 4}
+# Words after which a word is a verb rather than a noun.
+_BEFORE_VERBS = frozenset("to will can could would may might must should shall which who they it we you i not".split())
+# A false statement swaps in a term said at most this far away (a fraction of the document).
+MAX_SWAP_DISTANCE = 0.25
+MAX_DROPPED = 200
+
+_DEFINITION = re.compile(r"^(?:(?:The|A|An) )?(?P<term>[^,;:]+?) (?P<verb>is|are|was|were) (?P<rest>[^,;:]+)\.$")
+_SECOND_PREDICATE = re.compile(r" and (?!(?:the|a|an|its|their) )")
+_CALLED = re.compile(r"^(?P<rest>[^,;:]+?) (?P<verb>is|are|was|were) called (?P<term>[^,;:]+)\.$")
+
+
+@dataclass
+class Outcome:
+    questions: list[QuestionDraft] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    shortfall_reason: str = ""
+
+
+def generate(
+    material: Material,
+    spec: QuizSpec,
+    gates: QualityGates,
+    wanted: int | None = None,
+    progress: Progress | None = None,
+    done_before: int = 0,
+) -> Outcome:
+    """Up to `wanted` (default: all asked) questions admitted by `gates`, in reading order.
+    `done_before` questions were made already (by the LLM provider): progress counts on from there.
+
+    Passages are read lazily, in a seeded order spread over the whole material, a batch at a
+    time: ten questions from a 100-page book need a few dozen passages, not all of them."""
+    wanted = spec.num_questions if wanted is None else wanted
+    outcome = Outcome()
+    if wanted <= 0:
+        return outcome
+    rng = random.Random(spec.seed)
+    terms = _merge_terms(material)
+    builder = _Builder(terms, spec, rng)
+    reader = Reader(material, terms, wanted, rng)
+    quotas = _quotas(spec, wanted, rng)
+    ranked: list[Candidate] = []
+    admitted: list[tuple[int, QuestionDraft]] = []
+    used: set[int] = set()
+    per_page: dict[tuple[int, int], int] = {}
+
+    def run_pass(page_cap: int | None, only: QuestionType | None = None) -> None:
+        for candidate in ranked:
+            if len(admitted) >= wanted:
+                return
+            if candidate.order in used or (page_cap is not None and per_page.get(candidate.page, 0) >= page_cap):
+                continue
+            kinds = sorted((t for t in quotas if quotas[t] > 0 and only in (None, t)), key=lambda t: -quotas[t])
+            if not kinds:
+                return
+            for kind in kinds:
+                draft = builder.build(kind, candidate)
+                if draft is None:
+                    continue
+                rejection = gates.admit(draft)
+                if rejection is not None:
+                    if len(outcome.dropped) < MAX_DROPPED:
+                        outcome.dropped.append(Dropped(draft, rejection.gate.value, rejection.reason))
+                    continue
+                quotas[kind] -= 1
+                builder.used_answers.add(fold(draft.answer))
+                used.add(candidate.order)
+                per_page[candidate.page] = per_page.get(candidate.page, 0) + 1
+                admitted.append((candidate.order, draft))
+                if progress is not None:
+                    progress(done_before + len(admitted), done_before + wanted)
+                break
+
+    cap = math.ceil(wanted / reader.page_count)
+    batch = max(8, 2 * wanted)
+    while True:
+        if not reader.exhausted:
+            ranked = rank(ranked, reader.read(batch), spec.difficulty, rng)
+            batch *= 2
+        # Short answers need a defining sentence, which is rare: those sentences go to them
+        # first. Questions are spread over the pages before a page gets more than its share.
+        run_pass(cap, only=QuestionType.SHORT_ANSWER)
+        run_pass(cap)
+        if len(admitted) >= wanted or reader.exhausted:
+            break
+    run_pass(None)
+    short_types = [t for t in spec.question_types if quotas.get(t, 0) > 0]
+    if short_types and len(admitted) < wanted:
+        # Some types ran out of sentences that suit them: the other asked types make up for it.
+        missing = wanted - len(admitted)
+        quotas = {t: missing for t in spec.question_types}
+        run_pass(None)
+        outcome.notes.append(
+            "Fewer " + " and ".join(t.replace("_", " ") for t in short_types)
+            + " questions than planned: the material has too few sentences that suit them, so other asked types make up the difference."
+        )
+    outcome.questions = [draft for _, draft in sorted(admitted, key=lambda item: item[0])]
+    if len(outcome.questions) < wanted:
+        outcome.shortfall_reason = _shortfall(len(outcome.questions), wanted, len(reader.candidates), len(outcome.dropped))
+    return outcome
+
+
+def _shortfall(made: int, wanted: int, usable: int, dropped: int) -> str:
+    if usable == 0:
+        return "The material has no complete sentence with a key term to ask about (too little text, or only headings and fragments)."
+    return (
+        f"The material yields {made} question(s) of the kinds asked, not {wanted}: it has {usable} usable sentence(s), "
+        f"and {dropped} candidate question(s) failed the quality checks."
+    )
+
+
+# ---- material --------------------------------------------------------------------------------
+
+
+def _merge_terms(material: Material) -> dict[str, KeyTerm]:
+    merged: dict[str, KeyTerm] = {}
+    for document_terms in material.terms.values():
+        for term in document_terms:
+            if term.key not in merged or term.score > merged[term.key].score:
+                merged[term.key] = term
+    return merged
+
+
+def _quotas(spec: QuizSpec, wanted: int, rng: random.Random) -> dict[QuestionType, int]:
+    types = list(dict.fromkeys(spec.question_types))
+    base, extra = divmod(wanted, len(types))
+    lucky = set(rng.sample(types, extra))
+    return {t: base + (1 if t in lucky else 0) for t in types}
+
+
+# ---- questions -------------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, terms: dict[str, KeyTerm], spec: QuizSpec, rng: random.Random) -> None:
+        self.spec = spec
+        self.rng = rng
+        self.by_kind: dict[str, list[KeyTerm]] = {}
+        for term in sorted(terms.values(), key=lambda t: (-t.score, t.key)):
+            self.by_kind.setdefault(term.kind, []).append(term)
+        self.truths = self._truth_plan()
+        self.used_answers: set[str] = set()  # a term is asked for once per quiz
+
+    def build(self, kind: QuestionType, candidate: Candidate) -> QuestionDraft | None:
+        if kind == QuestionType.FILL_IN_THE_BLANK:
+            return self.blank(candidate)
+        if kind == QuestionType.MULTIPLE_CHOICE:
+            return self.multiple_choice(candidate)
+        if kind == QuestionType.TRUE_FALSE:
+            return self.true_false(candidate)
+        return self.short_answer(candidate)
+
+    # -- the four types
+
+    def blank(self, candidate: Candidate) -> QuestionDraft | None:
+        occurrence = self._answer(candidate)
+        if occurrence is None:
+            return None
+        return QuestionDraft(
+            type=QuestionType.FILL_IN_THE_BLANK,
+            prompt=f"Fill in the blank: {_blanked(candidate.text, occurrence)}",
+            answer=occurrence.term.text,
+            accepted=_alternatives(candidate.text, occurrence),
+            explanation=f"{_source(candidate)} says: \"{candidate.text}\"",
+            evidence=candidate.text,
+            passage=candidate.passage,
+        )
+
+    def multiple_choice(self, candidate: Candidate) -> QuestionDraft | None:
+        occurrence = self._answer(candidate)
+        if occurrence is None:
+            return None
+        distractors = self._distractors(occurrence.term, OPTION_COUNT[self.spec.difficulty] - 1, candidate)
+        if distractors is None:
+            return None
+        options = [occurrence.term.text, *(d.text for d in distractors)]
+        self.rng.shuffle(options)
+        return QuestionDraft(
+            type=QuestionType.MULTIPLE_CHOICE,
+            prompt=f"Which answer completes the sentence? {_blanked(candidate.text, occurrence)}",
+            options=options,
+            answer=occurrence.term.text,
+            explanation=f"\"{occurrence.term.text}\" completes it: {_source(candidate).lower()} says \"{candidate.text}\"",
+            evidence=candidate.text,
+            passage=candidate.passage,
+        )
+
+    def true_false(self, candidate: Candidate) -> QuestionDraft | None:
+        if candidate.text.split(" ", 1)[0].casefold() in POINTING_BACK:
+            return None  # "It takes place in ..." is neither true nor false out of context
+        truth = self.truths[0] if self.truths else True
+        statement, explanation = candidate.text, f"True: {_source(candidate).lower()} says so."
+        if not truth:
+            swapped = self._swap(candidate)
+            if swapped is None:
+                return None
+            statement, original, swap = swapped
+            explanation = f"False: {_source(candidate).lower()} says \"{candidate.text}\" ({original}, not {swap})."
+        if self.truths:
+            self.truths.pop(0)
+        return QuestionDraft(
+            type=QuestionType.TRUE_FALSE,
+            prompt=f"True or false: {statement}",
+            answer="true" if truth else "false",
+            explanation=explanation,
+            evidence=candidate.text,
+            passage=candidate.passage,
+        )
+
+    def short_answer(self, candidate: Candidate) -> QuestionDraft | None:
+        definition = _definition(candidate)
+        if definition is None:
+            return None
+        prompt, term = definition
+        return QuestionDraft(
+            type=QuestionType.SHORT_ANSWER,
+            prompt=prompt,
+            answer=term,
+            explanation=f"{_source(candidate)} says: \"{candidate.text}\"",
+            evidence=candidate.text,
+            passage=candidate.passage,
+        )
+
+    # -- parts
+
+    def _truth_plan(self) -> list[bool]:
+        """True and false statements in equal numbers, in a seeded order."""
+        count = self.spec.num_questions
+        plan = [i % 2 == 0 for i in range(count)]
+        self.rng.shuffle(plan)
+        return plan
+
+    def _answer(self, candidate: Candidate) -> Occurrence | None:
+        """The key term to ask for: said once in the sentence, no other word of the sentence
+        shares its stem, and enough of the sentence is left around the blank."""
+        total_words = len(WORD.findall(candidate.text))
+        eligible = []
+        for occurrence in candidate.occurrences:
+            term = occurrence.term
+            if term.kind == "term" and term.words == 1 and (len(term.key) < 4 or term.key in GENERIC_NOUNS):
+                continue
+            if term.kind == "term" and _verb_slot(candidate.text[: occurrence.start]):
+                continue  # "made it possible to power factories": here the term is a verb
+            if term.kind in ("name", "acronym") and _inside_name(candidate.text, occurrence):
+                continue  # "_____ Watt" asks for a first name, not for what the sentence is about
+            if total_words - term.words < 5 or term.key in self.used_answers or not _said_once(candidate, occurrence):
+                continue
+            eligible.append(occurrence)
+        if not eligible:
+            return None
+        difficulty = self.spec.difficulty
+        if difficulty == Difficulty.EASY:
+            eligible.sort(key=lambda o: (-o.term.count, -o.term.score, o.start))
+        elif difficulty == Difficulty.HARD:
+            eligible.sort(key=lambda o: (o.term.kind not in ("year", "number"), o.term.count, -o.term.score, o.start))
+        else:
+            eligible.sort(key=lambda o: (-o.term.score * (1 + 0.3 * (o.term.words - 1)), o.start))
+        return eligible[0]
+
+    def _distractors(self, answer: KeyTerm, count: int, candidate: Candidate, avoid_passage: bool = False) -> list[KeyTerm] | None:
+        """`count` terms of the answer's kind and form, never the answer nor containing it (nor
+        contained in it), none in the sentence; closest in form first on hard, looser on easy."""
+        # Keys are folded words joined by single spaces: padded, a substring test is a
+        # whole-word phrase test.
+        padded_answer = f" {answer.key} "
+        answer_stems = [w for w in answer.key.split() if len(w) >= 4]
+        sentence = _padded_words(candidate.text)
+        passage = _padded_words(candidate.passage.text) if avoid_passage else ""
+        pool: list[tuple[float, KeyTerm]] = []
+        for term in self.by_kind.get(answer.kind, []):
+            if term.key == answer.key or abs(term.words - answer.words) > 1 or term.key in GENERIC_NOUNS:
+                continue
+            padded = f" {term.key} "
+            if padded_answer in padded or padded in padded_answer or padded in sentence or (avoid_passage and padded in passage):
+                continue
+            if answer_stems and any(related(a, b) for a in term.key.split() if len(a) >= 4 for b in answer_stems):
+                continue
+            pool.append((_distance(answer, term), term))
+        pool.sort(key=lambda item: (item[0], item[1].key))
+        window = {Difficulty.HARD: 1, Difficulty.MEDIUM: 2, Difficulty.EASY: 4}[self.spec.difficulty]
+        shortlist = [term for _, term in pool[: max(count, count * window)]]
+        chosen: list[KeyTerm] = []
+        for term in self.rng.sample(shortlist, len(shortlist)):
+            if any(f" {term.key} " in f" {c.key} " or f" {c.key} " in f" {term.key} " for c in chosen):
+                continue
+            chosen.append(term)
+            if len(chosen) == count:
+                return sorted(chosen, key=lambda t: t.key)
+        return None
+
+    def _swap(self, candidate: Candidate) -> tuple[str, str, str] | None:
+        """The sentence with one key term replaced by a term of the same kind that the passage
+        never mentions, so the statement is false rather than accidentally true."""
+        occurrence = self._answer(candidate)
+        if occurrence is None:
+            return None
+        swaps = self._distractors(occurrence.term, 1, candidate, avoid_passage=True)
+        if swaps is None:
+            return None
+        if occurrence.term.kind in ("term", "name") and abs(swaps[0].position - occurrence.term.position) > MAX_SWAP_DISTANCE:
+            return None  # a term from another part of the material makes a statement false at a glance
+        swap = swaps[0].text
+        before, after = candidate.text[: occurrence.start], candidate.text[occurrence.end :]
+        if not before:
+            swap = swap[:1].upper() + swap[1:]
+        before = _fix_article(before, swap)
+        return before + swap + after, candidate.text[occurrence.start : occurrence.end], swap
+
+
+def _padded_words(text: str) -> str:
+    """The text's words, folded, one space apart and around: ' the calvin cycle runs '."""
+    return f" {' '.join(WORD.findall(text.casefold())).replace(',', '')} "
+
+
+def _verb_slot(before: str) -> bool:
+    previous = before.rstrip().rsplit(" ", 1)[-1].casefold() if before.strip() else ""
+    return previous in _BEFORE_VERBS
+
+
+def _inside_name(text: str, occurrence: Occurrence) -> bool:
+    """Whether a capitalised word touches the occurrence: it is part of a longer name. (The
+    first word of the sentence counts only when it is not a mere "The".)"""
+    before = text[: occurrence.start].split()
+    touching = text[occurrence.end :].split()[:1]
+    if before and not (len(before) == 1 and before[0].casefold() in STOPWORDS):
+        touching.append(before[-1])
+    return any(word[:1].isupper() for word in touching)
+
+
+def _said_once(candidate: Candidate, occurrence: Occurrence) -> bool:
+    rest = candidate.text[: occurrence.start] + " " + candidate.text[occurrence.end :]
+    answer_words = [w for w in occurrence.term.key.split() if len(w) >= 4] or [occurrence.term.key]
+    return not contains_phrase(rest, occurrence.term.key) and not any(
+        related(word, answer_word) for word in WORD.findall(rest) for answer_word in answer_words
+    )
+
+
+def _distance(answer: KeyTerm, term: KeyTerm) -> float:
+    """How far `term` is from the answer in form: words, plural, length, ending, magnitude."""
+    if answer.kind in ("year", "number"):
+        try:
+            a, b = float(answer.key), float(term.key)
+        except ValueError:
+            return 1e9
+        return abs(a - b) / max(1.0, abs(a)) + (("." in answer.key) != ("." in term.key))
+    plural = _plural(answer.key) != _plural(term.key)
+    # Same ending, same family, often: sodium / potassium / calcium, meiosis / mitosis.
+    form = 2 * abs(answer.words - term.words) + 2 * plural + abs(len(answer.key) - len(term.key)) / 4 + (answer.key[-3:] != term.key[-3:]) * 1.5
+    # Terms said near the answer are about the same topic: plausible, so preferred.
+    return form + 6 * abs(answer.position - term.position)
+
+
+def _plural(text: str) -> bool:
+    last = text.rsplit(" ", 1)[-1]
+    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
+def _blanked(text: str, occurrence: Occurrence) -> str:
+    before = _fix_article(text[: occurrence.start], None)
+    return before + BLANK + text[occurrence.end :]
+
+
+def _fix_article(before: str, word: str | None) -> str:
+    """'a'/'an' before the gap must not give the answer's first letter away (or must agree with
+    the word put there)."""
+    match = re.search(r"\b(a|an|A|An)\s$", before)
+    if match is None:
+        return before
+    capital = match.group(1)[0] == "A"
+    if word is None:
+        article = "a(n)"
+    else:
+        article = "an" if word[:1].casefold() in "aeiou" else "a"
+    if capital:
+        article = article.capitalize()
+    return before[: match.start(1)] + article + " "
+
+
+def _alternatives(text: str, occurrence: Occurrence) -> list[str]:
+    written = text[occurrence.start : occurrence.end]
+    return [written] if fold(written) != fold(occurrence.term.text) else []
+
+
+def _definition(candidate: Candidate) -> tuple[str, str] | None:
+    """(prompt, answer) when the sentence defines a term: 'X is/are (a|an|the) ...' where X is
+    a short noun phrase, or '... is called X'."""
+    text = candidate.text
+    keys = {o.term.key: o.term for o in candidate.occurrences}
+    match = _DEFINITION.match(text)
+    subject = match.group("term").split() if match is not None else []
+    if match is not None and 1 <= len(subject) <= 3 and not any(w.casefold() in STOPWORDS for w in subject):
+        rest = match.group("rest")
+        rest_words = rest.split()
+        first_two = [w.casefold() for w in rest_words[:2]]
+        describes = first_two[0] in ("a", "an", "the") or any(_plural(w) and w not in STOPWORDS for w in first_two)
+        # "... and the velocity" joins nouns; "... and combines with" starts a second predicate.
+        if describes and len(rest_words) >= 4 and not _SECOND_PREDICATE.search(rest):
+            term = keys.get(fold(match.group("term")))
+            return f"What is the term for {rest}?", term.text if term else match.group("term")
+    match = _CALLED.match(text)
+    if match is not None and len(match.group("term").split()) <= 4:
+        rest = match.group("rest")
+        if len(rest.split()) >= 4:
+            subject = rest[:1].lower() + rest[1:] if rest.split(" ", 1)[0].casefold() in STOPWORDS else rest
+            return f"What {match.group('verb')} {subject} called?", match.group("term")
+    return None
+
+
+def _source(candidate: Candidate) -> str:
+    return f"Page {candidate.passage.page_number}"
