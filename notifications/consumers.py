@@ -20,7 +20,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from studyai.events.groups import user_group
-from studyai.events.types import Event, InvalidEvent
+from studyai.events.transport import LIVE_MESSAGE_TYPE
+from studyai.events.types import EventType, is_progress, is_terminal
 
 from . import feed
 from .auth import SUBPROTOCOL
@@ -135,24 +136,35 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     # ---- channel-layer messages -------------------------------------------------------------
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Live events touch no database: skip Channels' close-old-connections hop to the sync
+        # thread, which queues behind every other socket's database work in a fan-out.
+        if message.get("type") == LIVE_MESSAGE_TYPE:
+            await self.event_message(message)
+        else:
+            await super().dispatch(message)
+
     async def event_message(self, message: dict[str, Any]) -> None:
-        """A live event from the relay. Progress after its job's terminal event is dropped."""
-        try:
-            event = Event.from_dict(message["event"])
-        except (InvalidEvent, KeyError):
-            log.warning("dropped an invalid live event for user %s", self.user_id)
-            return
-        if event.user_id != self.user_id:
+        """A live event from the relay (validated there). A job's progress that arrives after
+        its terminal event is dropped."""
+        event = message.get("event")
+        if not isinstance(event, dict) or event.get("user_id") != self.user_id:
             return  # defence in depth: the group is the user's own
-        job = f"{event.event_type.group}:{event.correlation_id}"
-        if event.correlation_id:
-            if event.is_progress and job in self.finished_jobs:
+        correlation_id = event.get("correlation_id")
+        if correlation_id:
+            try:
+                event_type = EventType(event["event_type"])
+                status = event["data"].get("status") if event_type == EventType.TASK_STATUS_UPDATE else None
+            except (KeyError, ValueError, AttributeError):
                 return
-            if event.is_terminal:
+            job = f"{event_type.group}:{correlation_id}"
+            if is_progress(event_type, status) and job in self.finished_jobs:
+                return
+            if is_terminal(event_type, status):
                 self.finished_jobs[job] = None
                 while len(self.finished_jobs) > FINISHED_JOBS_REMEMBERED:
                     self.finished_jobs.popitem(last=False)
-        await self.send_json({"type": "event", "event": message["event"]})
+        await self.send_json({"type": "event", "event": event})
 
     async def notification_message(self, message: dict[str, Any]) -> None:
         await self.send_new_notifications()

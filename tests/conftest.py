@@ -109,6 +109,7 @@ def live_env(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
         "SECRET_KEY": settings.SECRET_KEY,
         "EVENT_RETRY_BASE_MS": "300",
         "SEMANTIC_SEARCH": "off",
+        "DATABASE_CONN_MAX_AGE": "60",
         "LOG_LEVEL": "INFO",
     }
 

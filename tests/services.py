@@ -26,6 +26,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     _var_dir = Path(tempfile.mkdtemp(prefix="studyai-test-"))
     os.environ["STUDYAI_VAR_DIR"] = str(_var_dir)
     os.environ.setdefault("SECRET_KEY", "test-secret-key")
+    # The test process's helper threads must not keep connections open past a test (they would
+    # keep the test database from being dropped); the live processes use the default.
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
     if not os.environ.get("REDIS_URL"):
         port = processes.free_port()
         _redis_proc = processes.start_embedded_redis(port, _var_dir / "redis", persistent=False)

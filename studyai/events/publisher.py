@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from .models import OutboxEvent
 from .transport import REDIS_ERRORS, EventTransport, get_transport
-from .types import Event, EventType, TaskStatus
+from .types import SCHEMAS, Event, EventType, InvalidEvent, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,35 +50,37 @@ class EventPublisher:
 
     def publish(self, event: Event) -> Event:
         """Store the event in the outbox; it is relayed when the current transaction commits
-        (at once outside a transaction). Re-validates, so a hand-built Event cannot slip through."""
-        event = Event.from_dict(event.to_dict())
+        (at once outside a transaction)."""
+        _check_schema(event)
         row = OutboxEvent.objects.create(
-            event_id=event.event_id,
-            event_type=event.event_type.value,
-            user_id=event.user_id,
-            payload=event.to_dict(),
+            event_id=event.event_id, event_type=event.event_type.value, user_id=event.user_id, payload=event.to_dict()
         )
-        self._unrelayed().append(row.pk)
+        if not transaction.get_connection().in_atomic_block:
+            # Autocommit: the row is committed already, relay it now.
+            if time.monotonic() >= self._relay_paused_until:
+                self._deliver_and_delete([(row.pk, event)])
+            return event
+        self._unrelayed().append((row.pk, event))
         transaction.on_commit(self._relay_unrelayed)
         return event
 
     def publish_many(self, events: Sequence[Event]) -> list[Event]:
         """Publish several events in one transaction: one insert and one relay batch."""
-        checked = [Event.from_dict(e.to_dict()) for e in events]
+        for event in events:
+            _check_schema(event)
         with transaction.atomic():
             rows = OutboxEvent.objects.bulk_create(
                 [
                     OutboxEvent(event_id=e.event_id, event_type=e.event_type.value, user_id=e.user_id, payload=e.to_dict())
-                    for e in checked
+                    for e in events
                 ]
             )
-            if all(row.pk for row in rows):
-                self._unrelayed().extend(row.pk for row in rows)
-            else:  # backends that do not return ids from bulk inserts
-                ids = OutboxEvent.objects.filter(event_id__in=[e.event_id for e in checked]).values_list("pk", flat=True)
-                self._unrelayed().extend(ids)
+            if not all(row.pk for row in rows):  # backends that do not return ids from bulk inserts
+                ids = dict(OutboxEvent.objects.filter(event_id__in=[e.event_id for e in events]).values_list("event_id", "pk"))
+                rows = [OutboxEvent(pk=ids[e.event_id]) for e in events]
+            self._unrelayed().extend((row.pk, event) for row, event in zip(rows, events))
             transaction.on_commit(self._relay_unrelayed)
-        return checked
+        return list(events)
 
     def emit(
         self,
@@ -183,24 +185,28 @@ class EventPublisher:
 
     # ---- relaying ---------------------------------------------------------------------------
 
-    def _unrelayed(self) -> list[int]:
-        # Ids this thread published and has not relayed yet. After a rollback the list may hold
-        # ids of rows that never committed: relaying them finds nothing, which is the point.
-        ids: list[int] | None = getattr(self._local, "ids", None)
-        if ids is None:
-            ids = self._local.ids = []
-        return ids
+    def _unrelayed(self) -> list[tuple[int, Event]]:
+        # (row id, event) this thread published and has not relayed yet. After a rollback the
+        # list may hold rows that never committed: the relay asks which ids exist first.
+        pending: list[tuple[int, Event]] | None = getattr(self._local, "pending", None)
+        if pending is None:
+            pending = self._local.pending = []
+        return pending
 
     def _relay_unrelayed(self) -> None:
-        ids, self._local.ids = self._unrelayed(), []
-        if ids and time.monotonic() >= self._relay_paused_until:
-            self.relay(ids)
+        pending, self._local.pending = self._unrelayed(), []
+        if not pending or time.monotonic() < self._relay_paused_until:
+            return  # Redis failed a moment ago: the sweep relays these rows
+        # By id and event id: SQLite hands a rolled-back row's id to the next insert.
+        rows = OutboxEvent.objects.filter(pk__in=[pk for pk, _ in pending]).values_list("pk", "event_id")
+        committed = set(rows)
+        self._deliver_and_delete([(pk, event) for pk, event in pending if (pk, event.event_id) in committed])
 
     def relay(self, ids: Sequence[int]) -> int:
         """Relay these committed outbox rows and delete them. Returns how many were relayed;
         on a Redis error keeps the rows for the sweep and returns 0."""
-        rows = list(OutboxEvent.objects.filter(pk__in=ids).order_by("pk"))
-        return self._deliver_and_delete(rows)
+        rows = OutboxEvent.objects.filter(pk__in=ids).order_by("pk")
+        return self._deliver_and_delete([(row.pk, Event.from_dict(row.payload)) for row in rows])
 
     def relay_pending(self, grace: timedelta | None = None, limit: int = 500) -> int:
         """The sweep: relay rows older than `grace` that no publisher relayed (it died, or Redis
@@ -216,15 +222,14 @@ class EventPublisher:
             return 0
         token = uuid.uuid4()
         OutboxEvent.objects.filter(free, pk__in=candidates).update(claimed_by=token, claimed_until=now + SWEEP_LEASE)
-        rows = list(OutboxEvent.objects.filter(claimed_by=token).order_by("pk"))
-        return self._deliver_and_delete(rows, claim=token)
+        rows = OutboxEvent.objects.filter(claimed_by=token).order_by("pk")
+        return self._deliver_and_delete([(row.pk, Event.from_dict(row.payload)) for row in rows], claim=token)
 
-    def _deliver_and_delete(self, rows: Sequence[OutboxEvent], claim: uuid.UUID | None = None) -> int:
+    def _deliver_and_delete(self, rows: Sequence[tuple[int, Event]], claim: uuid.UUID | None = None) -> int:
         if not rows:
             return 0
-        events = [Event.from_dict(row.payload) for row in rows]
         try:
-            self.transport.deliver(events)
+            self.transport.deliver([event for _, event in rows])
         except REDIS_ERRORS as exc:
             self._relay_paused_until = time.monotonic() + RELAY_BACKOFF_SECONDS
             log.warning("event relay failed (%s); %d event(s) stay in the outbox for the sweep", exc, len(rows))
@@ -232,8 +237,16 @@ class EventPublisher:
                 OutboxEvent.objects.filter(claimed_by=claim).update(claimed_by=None, claimed_until=None)
             return 0
         self._relay_paused_until = 0.0
-        OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        OutboxEvent.objects.filter(pk__in=[pk for pk, _ in rows]).delete()  # one DELETE: no cascades
         return len(rows)
+
+
+def _check_schema(event: Event) -> None:
+    """An Event is validated when built; what its constructor cannot see is `data` of another
+    type's schema (any EventData fits the field)."""
+    expected = SCHEMAS.get((event.event_type, event.version))
+    if type(event.data) is not expected:
+        raise InvalidEvent("data", f"is not the data of {event.event_type} version {event.version}")
 
 
 _default_publisher: EventPublisher | None = None

@@ -210,6 +210,19 @@ TERMINAL_TYPES = frozenset(
 )
 
 
+def is_progress(event_type: EventType, task_status: str | None = None) -> bool:
+    """For a raw envelope too: `task_status` is data.status of a task.status.update."""
+    if event_type in PROGRESS_TYPES:
+        return True
+    return event_type == EventType.TASK_STATUS_UPDATE and task_status not in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+def is_terminal(event_type: EventType, task_status: str | None = None) -> bool:
+    if event_type in TERMINAL_TYPES:
+        return True
+    return event_type == EventType.TASK_STATUS_UPDATE and task_status in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
 # ---- the envelope ------------------------------------------------------------------------------
 
 
@@ -240,15 +253,15 @@ class Event(BaseModel):
     @property
     def is_progress(self) -> bool:
         """Superseded by the next event of the same job: may be coalesced, never needs storing."""
-        if self.event_type in PROGRESS_TYPES:
-            return True
-        return isinstance(self.data, TaskStatusUpdate) and not self.data.status.is_terminal
+        return is_progress(self.event_type, self._task_status)
 
     @property
     def is_terminal(self) -> bool:
-        if self.event_type in TERMINAL_TYPES:
-            return True
-        return isinstance(self.data, TaskStatusUpdate) and self.data.status.is_terminal
+        return is_terminal(self.event_type, self._task_status)
+
+    @property
+    def _task_status(self) -> str | None:
+        return self.data.status.value if isinstance(self.data, TaskStatusUpdate) else None
 
     @classmethod
     def create(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import redis
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from studyai import processes
 from studyai.events.publisher import EventPublisher
@@ -100,9 +101,10 @@ def test_relay_outbox_once(redis_client: redis.Redis) -> None:
 
     class Down(EventPublisher):
         def _relay_unrelayed(self) -> None:  # the process died right after its commit
-            self._local.ids = []
+            self._local.pending = []
 
-    Down().publish_user_notification(1, "left behind", "m")
+    with transaction.atomic():
+        Down().publish_user_notification(1, "left behind", "m")
     assert OutboxEvent.objects.count() == 1
     out = io.StringIO()
     call_command("relay_outbox", "--once", "--grace", "0", stdout=out)

@@ -192,3 +192,14 @@ def test_stream_retention_is_bounded(redis_client: redis.Redis, settings: Any) -
     publisher = EventPublisher(transport=EventTransport())
     publisher.publish_many([Event.create(EventType.USER_NOTIFICATION, 3, {"title": f"t{i}", "message": "m"}) for i in range(500)])
     assert redis_client.xlen(STREAM) < 500  # approximate trimming keeps it near the bound
+
+
+def test_event_with_another_types_data_is_refused(redis_client: redis.Redis) -> None:
+    from studyai.events.types import QuizGenerated
+
+    good = Event.create(EventType.DOCUMENT_PROCESSED, 1, VALID_DATA[EventType.DOCUMENT_PROCESSED])
+    forged = good.model_copy(update={"data": QuizGenerated(quiz_id=1, question_count=2)})
+    with pytest.raises(InvalidEvent) as info:
+        EventPublisher().publish(forged)
+    assert info.value.field == "data"
+    assert OutboxEvent.objects.count() == 0
