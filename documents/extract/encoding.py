@@ -29,6 +29,9 @@ _LEGACY_ENCODINGS = [
 _RANK = {name: rank for rank, name in enumerate(_LEGACY_ENCODINGS)}
 _CHAOS_MARGIN = 0.05
 _CHAOS_THRESHOLD = 0.3
+# A messier candidate wins only with clearly better language coherence: short French in
+# Latin-1 reads a little more "coherent" as Mac Roman (é → È) than as cp1252.
+_COHERENCE_GAIN = 0.1
 
 
 def detect_encoding(data: bytes, *, partial: bool = False, declared: str | None = None) -> str | None:
@@ -53,9 +56,14 @@ def detect_encoding(data: bytes, *, partial: bool = False, declared: str | None 
         return None
     cleanest = min(match.chaos for match in matches)
     near = [match for match in matches if match.chaos <= cleanest + _CHAOS_MARGIN]
+    clean_coherence = max(match.coherence for match in near if match.chaos == cleanest)
     best = max(
         near,
-        key=lambda m: (round(m.coherence, 2), -_RANK.get(m.encoding, len(_RANK))),
+        key=lambda m: (
+            m.chaos == cleanest or m.coherence >= clean_coherence + _COHERENCE_GAIN,
+            round(m.coherence, 2),
+            -_RANK.get(m.encoding, len(_RANK)),
+        ),
     )
     return best.encoding
 

@@ -137,3 +137,25 @@ def test_redis_restart_mid_stream_recovers_by_itself(
             proc.stop()
     finally:
         processes.stop(server)
+
+
+def test_two_services_side_by_side_share_the_work(
+    redis_client: redis.Redis, start_process: Callable[..., LiveProcess], user: Any
+) -> None:
+    services = [start_process(f"service-{name}", processes.manage("run_notification_service", "--name", name)) for name in ("left", "right")]
+    for service in services:
+        service.wait_for_log("consuming")
+    titles = [f"shared-{i}" for i in range(300)]
+    publisher = EventPublisher()
+    for start in range(0, 300, 20):  # bursts, so both instances find work waiting
+        publisher.publish_many([Event.create(EventType.USER_NOTIFICATION, user.pk, {"title": t, "message": "x"}) for t in titles[start : start + 20]])
+    wait_until(lambda: rows_for(user) >= 300, 60, lambda: f"{rows_for(user)} of 300 stored")
+    time.sleep(1.0)
+    assert sorted(Notification.objects.filter(user=user).values_list("title", flat=True)) == sorted(titles)
+    time.sleep(5.5)  # a heartbeat is written at most every 5 s
+    beats = {key.rsplit(":", 1)[-1]: value for key in redis_client.scan_iter("study_ai_events.health:notification-service:*") if (value := redis_client.hgetall(key))}
+    handled = {name: int(beats[name]["handled"]) for name in ("left", "right")}
+    assert sum(handled.values()) == 300, handled  # every event handled once, by one of them
+    assert all(handled.values()), handled  # and both took a share
+    for service in services:
+        service.stop()
