@@ -16,7 +16,11 @@ import redis
 from django.conf import settings
 from django.db import connection, connections
 
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
 from studyai import processes
+from studyai.celery import app as celery_app
 from studyai.events.transport import reset_transport
 
 
@@ -39,6 +43,32 @@ def redis_client() -> Iterator[redis.Redis]:
     reset_transport()
     yield client
     client.close()
+
+
+def token_client(user: Any) -> APIClient:
+    """An API client authenticated as `user` with a DRF token, as real clients are."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def api(user: Any) -> APIClient:
+    return token_client(user)
+
+
+@pytest.fixture
+def other_api(other_user: Any) -> APIClient:
+    return token_client(other_user)
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Tasks run inline at .delay() (fast unit tests; the live tests use a real worker). Their
+    errors are not raised at the caller (as on a worker), so retries run as they would there."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

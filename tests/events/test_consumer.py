@@ -3,7 +3,6 @@ a shared group, invalid events, and a Redis restart."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from typing import Any

@@ -6,13 +6,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from documents.models import Document, DocumentPage
 from indexing import indexer
 from indexing.jobs import reindex_job
 from studyai.events.models import OutboxEvent
+
+from ..conftest import token_client
 
 _sha = itertools.count(1)
 
@@ -50,9 +51,4 @@ def indexing_events(document: Document | None = None) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def api_for() -> Callable[[Any], APIClient]:
-    def make(user: Any) -> APIClient:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-        return client
-
-    return make
+    return token_client

@@ -1,7 +1,7 @@
 """The REST API: search, re-index, index jobs."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from documents.models import Document
 from indexing.models import IndexJob
-from studyai.celery import app as celery_app
 
 from .conftest import index, make_document
 
@@ -108,13 +107,6 @@ def test_semantic_modes_without_the_extra_are_a_clear_400(
 
 def test_search_needs_a_login(notes: list[Document]) -> None:
     assert APIClient().get("/api/search/", {"q": "alleles"}).status_code == 401
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def test_reindex_queues_a_job_that_runs(

@@ -1,7 +1,6 @@
 """The indexing task and its IndexJob: events, idempotency, stale runs, failures, retries."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,20 +11,12 @@ from documents.tasks import trigger_indexing
 from indexing import indexer
 from indexing.models import Chunk, IndexJob
 from indexing.tasks import index_document
-from studyai.celery import app as celery_app
 
 from .conftest import index, indexing_events, make_document
 
 pytestmark = pytest.mark.django_db
 
 PAGES = ["Enzymes lower the activation energy of reactions. " * 60] * 4
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def types(events: list[dict[str, Any]]) -> list[str]:

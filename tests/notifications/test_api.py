@@ -5,7 +5,6 @@ import uuid
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
@@ -18,13 +17,6 @@ def make(user: Any, n: int, **fields: Any) -> list[Notification]:
         Notification.objects.create(user=user, event_id=uuid.uuid4(), event_type="user.notification", title=f"t{i}", message="m", **fields)
         for i in range(n)
     ]
-
-
-@pytest.fixture
-def api(user: Any) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def test_token_endpoint(user: Any) -> None:

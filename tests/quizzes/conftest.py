@@ -4,17 +4,14 @@ values for the generator's pure tests."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from documents.models import Document, DocumentPage
 from indexing.models import Chunk
 from quizzes.generators import Material
-from studyai.celery import app as celery_app
 
 from .corpus import PAGES, material_of, paragraph_spans
 
@@ -48,27 +45,3 @@ def make_document(user: Any) -> Callable[..., Document]:
     return make
 
 
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Tasks run inline at .delay() (fast tests; the live tests use a real worker)."""
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_eager_propagates = False
-
-
-def token_client(user: Any) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-@pytest.fixture
-def api(user: Any) -> APIClient:
-    return token_client(user)
-
-
-@pytest.fixture
-def other_api(other_user: Any) -> APIClient:
-    return token_client(other_user)

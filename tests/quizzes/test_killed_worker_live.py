@@ -18,7 +18,7 @@ from documents.models import Document
 from quizzes.models import Question, Quiz
 
 from ..conftest import LiveProcess, start_worker
-from .conftest import token_client
+from ..conftest import token_client
 
 Stream = list[tuple[str, dict[str, str]]]  # what XRANGE returns with decode_responses
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]

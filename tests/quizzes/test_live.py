@@ -14,7 +14,7 @@ from quizzes.models import Quiz
 
 from ..conftest import LiveProcess
 from ..notifications.wsclient import FeedClient
-from .conftest import token_client
+from ..conftest import token_client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 
