@@ -9,7 +9,7 @@ part-of-speech tagger offline. Each term gets a kind (year, number, acronym, nam
 distractors and swaps can be drawn from terms of the same kind.
 
 Measured: YAKE (the keyword-extraction library) takes 0.8-1.3 s for a 100-page document, ten
-times the extraction of that document; this takes about 30 ms (docs/benchmarks.md (section 5)).
+times the extraction of that document; this takes about 30 ms (docs/benchmarks.md, section 5).
 """
 from __future__ import annotations
 
