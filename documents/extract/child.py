@@ -18,13 +18,13 @@ import math
 import os
 import resource
 import sys
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from .core import open_pages, out_of_memory_error
 from .model import ExtractionError, ExtractionLimits
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str]) -> NoReturn:
     path, content_type, limits_json = argv
     limits = ExtractionLimits.from_dict(json.loads(limits_json))
     protocol = _protocol_stream()
@@ -47,7 +47,10 @@ def main(argv: list[str]) -> int:
         if exc.errno != errno.ENOMEM and "map segment" not in str(exc):
             raise
         _send(protocol, {"error": out_of_memory_error().to_dict()})
-    return 0
+    protocol.close()
+    # Everything is said: skip the interpreter's orderly shutdown, which the caller would
+    # otherwise wait for (about 18 ms).
+    os._exit(0)
 
 
 def _limit_resources(limits: ExtractionLimits) -> None:
@@ -73,4 +76,4 @@ def _send(stream: IO[bytes], message: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])

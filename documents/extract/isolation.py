@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import selectors
 import signal
 import subprocess
@@ -67,6 +68,7 @@ def extract_isolated(
     python_path = [_PROJECT_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(python_path)}
     deadline = time.monotonic() + limits.timeout_seconds
+    inherited_rss = _current_rss()
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=_PROJECT_ROOT
@@ -90,6 +92,9 @@ def extract_isolated(
             raise timeout_error(limits) from None
         finally:
             exit_code, peak_rss = _reap(process, kill=not exited)
+            # The child's peak counts the memory it had at fork (ours): only above that is it its own.
+            if peak_rss <= inherited_rss:
+                peak_rss = 0
         if done is None:
             raise _death_error(exit_code, peak_rss, limits, _tail(stderr))
     return build_result(content_type, pages, done["page_count"], done["truncated_at_page"])
@@ -120,6 +125,15 @@ def _messages(stream: IO[bytes], deadline: float) -> Iterator[dict[str, Any]]:
                 yield json.loads(buffer[:end])
                 del buffer[: end + 1]
                 end = buffer.find(b"\n")
+
+
+def _current_rss() -> int:
+    """This process's resident memory now, in bytes (Linux); 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _reap(process: subprocess.Popen[bytes], *, kill: bool) -> tuple[int, int]:
