@@ -15,7 +15,13 @@ from .serializers import NotificationSerializer, UnreadCountSerializer
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(method="filter_unread", label="only unread (true) or only read (false)")
+    # A choice, not a lenient boolean: `unread=maybe` is a 400, not silently ignored.
+    unread = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_unread",
+        label="only unread (true) or only read (false)",
+    )
     after = django_filters.NumberFilter(field_name="id", lookup_expr="gt", label="ids greater than this")
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="created at or after")
 
