@@ -162,16 +162,19 @@ def _death_error(exit_code: int, peak_rss: int, limits: ExtractionLimits, stderr
     """Explain a child that ended without a result.
 
     Under the address-space limit an allocation fails: Python raises MemoryError,
-    but PDFium aborts the process, and the kernel's OOM killer sends SIGKILL. So a
-    child killed by a signal after using at least half of its allowance is taken
-    to have run out of memory.
+    but PDFium aborts the process (SIGABRT), and the kernel's OOM killer sends
+    SIGKILL. So those two signals, or any other after the child used at least half
+    of its allowance, are taken to mean it ran out of memory; other deaths are
+    crashes, which may be retried.
     """
     logger.warning("extraction child ended with %s; stderr: %s", exit_code, stderr)
     if exit_code < 0:
         signal_number = -exit_code
         if signal_number == signal.SIGXCPU:
             return timeout_error(limits)
-        if signal_number == signal.SIGKILL or peak_rss * 2 >= limits.max_memory_bytes:
+        # PDFium aborts when an allocation fails under the limit; the kernel's OOM killer
+        # sends SIGKILL. `peak_rss` (the child's own, above what it inherited) backs up the rest.
+        if signal_number in (signal.SIGKILL, signal.SIGABRT) or peak_rss * 2 >= limits.max_memory_bytes:
             return out_of_memory_error()
         cause = f"killed by signal {signal_number}: {signal.strsignal(signal_number)}"
     elif "MemoryError" in stderr:
