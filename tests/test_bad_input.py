@@ -26,6 +26,10 @@ CASES: list[tuple[str, str, Any, str]] = [
     ("get", "/api/notifications/?unread=maybe", None, "json"),
     ("post", "/api/notifications/abc/read/", None, "json"),
     ("get", "/api/tasks/%00/", None, "json"),
+    ("get", "/api/documents/?content_type=%00", None, "json"),
+    ("get", "/api/search/?q=cells%00", None, "json"),
+    ("get", "/api/notifications/?event_type=a%00b", None, "json"),
+    ("post", "/api/quizzes/", {"document_ids": [1], "title": "nul\u0000title"}, "json"),
     ("post", "/api/auth/token/", {"username": ["a", "b"]}, "json"),
 ]
 
