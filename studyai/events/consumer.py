@@ -119,6 +119,7 @@ class EventConsumer:
                 if self.transport.is_nogroup(exc):
                     self._group_ready = False
                     self.health.groups_recreated += 1
+                    self._next_heartbeat_at = 0.0
                     log.warning("consumer group %s vanished (Redis restarted?); recreating it", self.group)
                     continue
                 log.exception("event consumer loop error")
@@ -145,6 +146,7 @@ class EventConsumer:
             self._group_ready = True
             if not self.health.connected and self.health.last_error:
                 self.health.reconnects += 1
+                self._next_heartbeat_at = 0.0  # say so at once, not at the next beat
                 log.info("event consumer %s reconnected", self.consumer_name)
         self.health.connected = True
         self._heartbeat()

@@ -160,7 +160,8 @@ def test_any_query_answers_200_or_a_400_with_a_message(
     assert response.status_code in (200, 400), response.content
     body = response.json()
     if response.status_code == 400:
-        assert body["error"] and body["message"].startswith("q: ")
+        # The search's own message names q; a NUL never gets that far (studyai/middleware.py).
+        assert body["error"] and (body["message"].startswith("q: ") or "NUL" in body["message"])
     else:
         assert isinstance(body["results"], list)
 
