@@ -25,7 +25,7 @@ from studyai.events.types import EventType, is_progress, is_terminal
 
 from . import feed
 from .auth import SUBPROTOCOL
-from .models import Notification
+from .models import MAX_ID, Notification
 from .serializers import NotificationSerializer
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ class FrameError(Exception):
 
 def _int_field(frame: dict[str, Any], name: str) -> int:
     value = frame.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise FrameError("invalid_field", f"'{name}' must be a non-negative integer")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ID:
+        raise FrameError("invalid_field", f"'{name}' must be an integer from 0 to {MAX_ID}")
     return value
 
 
@@ -69,9 +69,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         after = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after")
         if after:
             try:
-                await self.resume(int(after[0]))
-            except ValueError:
-                await self.send_error("invalid_field", "'after' must be a non-negative integer")
+                await self.resume(_int_field({"after": int(after[0])}, "after"))
+            except (ValueError, FrameError):
+                await self.send_error("invalid_field", f"'after' must be an integer from 0 to {MAX_ID}")
         else:
             # Live only from here on; a client resumes to get what it missed.
             self.last_sent_id = await database_sync_to_async(feed.latest_id)(self.user_id)

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from . import feed
-from .models import Notification
+from .models import MAX_ID, Notification
 from .serializers import NotificationSerializer, UnreadCountSerializer
 
 
@@ -22,7 +22,9 @@ class NotificationFilter(django_filters.FilterSet):
         method="filter_unread",
         label="only unread (true) or only read (false)",
     )
-    after = django_filters.NumberFilter(field_name="id", lookup_expr="gt", label="ids greater than this")
+    after = django_filters.NumberFilter(
+        field_name="id", lookup_expr="gt", label="ids greater than this", min_value=0, max_value=MAX_ID, decimal_places=0
+    )
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="created at or after")
 
     class Meta:

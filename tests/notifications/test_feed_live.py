@@ -134,6 +134,8 @@ MALFORMED: list[tuple[Any, str]] = [
     ({"type": "resume", "after": "ten"}, "invalid_field"),
     ({"type": "resume", "after": -1}, "invalid_field"),
     ({"type": "resume", "after": True}, "invalid_field"),
+    ({"type": "resume", "after": 10**30}, "invalid_field"),
+    ({"type": "mark_read", "id": 10**30}, "invalid_field"),
     ({"type": "mark_read"}, "invalid_field"),
     ({"type": "mark_read", "id": 10**12}, "not_found"),
     (b"\x00\x01binary", "binary_frame"),
