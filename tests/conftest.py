@@ -11,6 +11,7 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any
 
+import psutil
 import pytest
 import redis
 from django.conf import settings
@@ -112,6 +113,14 @@ class LiveProcess:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, 9)
             self.proc.wait(5)
+
+    def kill_pool_child(self) -> None:
+        """SIGKILL the Celery worker's one pool process (the one running the task), as a crash
+        does; the main process sees it lost and, with acks late, the task goes back to the queue."""
+        assert self.proc is not None
+        pool = psutil.Process(self.proc.pid).children()
+        assert len(pool) == 1, f"expected one pool process, found {len(pool)}"
+        os.kill(pool[0].pid, 9)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

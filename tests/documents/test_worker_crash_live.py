@@ -2,13 +2,10 @@
 no other worker is around to take the task."""
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections.abc import Callable
 from typing import Any
 
-import psutil
 import pytest
 import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -38,9 +35,7 @@ def test_killed_worker_reruns_the_document_once(
         while not any(e["event_type"] == "task.status.update" and e["data"]["status"] == "processing" for e in stream_events(redis_client, document_id)):
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        pool = psutil.Process(worker.proc.pid).children()  # type: ignore[union-attr]
-        assert len(pool) == 1
-        os.kill(pool[0].pid, signal.SIGKILL)  # the process running the task dies mid-document
+        worker.kill_pool_child()  # the process running the task dies mid-document
 
         document = wait_for_status(document_id, {"processed", "failed"}, timeout=90)
         assert document.status == "processed", document.failure_message
