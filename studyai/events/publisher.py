@@ -202,12 +202,6 @@ class EventPublisher:
         committed = set(rows)
         self._deliver_and_delete([(pk, event) for pk, event in pending if (pk, event.event_id) in committed])
 
-    def relay(self, ids: Sequence[int]) -> int:
-        """Relay these committed outbox rows and delete them. Returns how many were relayed;
-        on a Redis error keeps the rows for the sweep and returns 0."""
-        rows = OutboxEvent.objects.filter(pk__in=ids).order_by("pk")
-        return self._deliver_and_delete([(row.pk, Event.from_dict(row.payload)) for row in rows])
-
     def relay_pending(self, grace: timedelta | None = None, limit: int = 500) -> int:
         """The sweep: relay rows older than `grace` that no publisher relayed (it died, or Redis
         was down). Rows are leased first, so two sweeps never relay the same row."""

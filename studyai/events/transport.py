@@ -291,9 +291,6 @@ class EventTransport:
         prefix = f"{self.stream}.health:"
         return {key[len(prefix):]: self.redis.hgetall(key) for key in self.redis.scan_iter(f"{prefix}*")}
 
-    def close(self) -> None:
-        self.redis.close()
-
 
 _transports: dict[int, EventTransport] = {}
 _transports_lock = threading.Lock()
