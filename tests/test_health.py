@@ -32,3 +32,21 @@ def test_503_when_redis_is_down(settings: Any) -> None:
     assert body["status"] == "unavailable" and body["database"]["ok"] is True
     assert body["redis"]["ok"] is False and "error" in body["redis"]
     assert body["workers"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_503_when_no_worker_consumes_a_queue(redis_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The broker answers, but the workers' replies say nobody consumes quiz_queue.
+    from studyai import health
+
+    class Inspect:
+        def active_queues(self) -> dict[str, list[dict[str, str]]]:
+            return {"w1@host": [{"name": "document_queue"}, {"name": "indexing_queue"}]}
+
+    monkeypatch.setattr(health.app.control, "inspect", lambda timeout: Inspect())
+    response = Client().get("/healthz")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["redis"]["ok"] and body["database"]["ok"]
+    assert body["workers"]["ok"] is False and "quiz_queue" in body["workers"]["error"]
+    assert body["workers"]["queues"]["document_queue"] == ["w1@host"]
