@@ -4,6 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from studyai.api import ObjectIdField
+
 from .models import IndexJob
 from .search import MODES
 from .search.query import MAX_QUERY_CHARS
@@ -15,7 +17,7 @@ MAX_DOCUMENT_FILTERS = 100
 class DocumentIdsField(serializers.ListField):
     """`document=3&document=5` or `document=3,5`: a list of document ids."""
 
-    child = serializers.IntegerField(min_value=1)
+    child = ObjectIdField()
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=MAX_DOCUMENT_FILTERS, **kwargs)

@@ -19,13 +19,14 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from studyai.api import MAX_ID
 from studyai.events.groups import user_group
 from studyai.events.transport import LIVE_MESSAGE_TYPE
 from studyai.events.types import EventType, is_progress, is_terminal
 
 from . import feed
 from .auth import SUBPROTOCOL
-from .models import MAX_ID, Notification
+from .models import Notification
 from .serializers import NotificationSerializer
 
 log = logging.getLogger(__name__)

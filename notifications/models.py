@@ -5,10 +5,6 @@ from django.conf import settings
 from django.db import models
 
 
-# The largest id a client may name: BigAutoField's range (PostgreSQL refuses anything above).
-MAX_ID = 2**63 - 1
-
-
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     event_id = models.UUIDField(unique=True)

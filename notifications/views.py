@@ -9,8 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from studyai.api import MAX_ID
+
 from . import feed
-from .models import MAX_ID, Notification
+from .models import Notification
 from .serializers import NotificationSerializer, UnreadCountSerializer
 
 

@@ -5,6 +5,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from studyai.api import ObjectIdField
+
 from .generators.schema import Difficulty, QuestionType
 from .models import Attempt, AttemptAnswer, Question, Quiz
 
@@ -71,7 +73,7 @@ class QuizSerializer(QuizSummarySerializer):
 
 class QuizRequestSerializer(serializers.Serializer):
     document_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_DOCUMENTS,
+        child=ObjectIdField(), min_length=1, max_length=MAX_DOCUMENTS,
         help_text="Your processed documents to ask about.",
     )
     num_questions = serializers.IntegerField(min_value=1, max_value=50, default=10)

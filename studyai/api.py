@@ -1,4 +1,4 @@
-"""Cross-cutting API pieces: the JSON error format and the token endpoint."""
+"""Cross-cutting API pieces: the JSON error format, request ids, and the token endpoint."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,6 +11,17 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# The largest id a client may name: BigAutoField's range (the databases refuse larger numbers,
+# SQLite with an OverflowError, PostgreSQL with an out-of-range error).
+MAX_ID = 2**63 - 1
+
+
+class ObjectIdField(serializers.IntegerField):
+    """An object's id in a request: a positive integer the database can hold."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
