@@ -1,4 +1,4 @@
-"""Cross-cutting API pieces: the JSON error format, request ids, and the token endpoint."""
+"""Cross-cutting API pieces: the JSON error format, the field for ids in requests, the token endpoint."""
 from __future__ import annotations
 
 from typing import Any
