@@ -82,6 +82,21 @@ def other_user(django_user_model: Any) -> Any:
     return django_user_model.objects.create_user(username="bob", password="pw-bob-123")
 
 
+def wait_until(condition: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out: {what() if callable(what) else what}"
+        time.sleep(0.05)
+
+
+def wait_for_notification(user: Any, event_type: str, timeout: float = 60.0) -> None:
+    """Let the live processes finish what a test set off (e.g. indexing after processing) before
+    the test ends: the database is emptied between tests, which must not race their writes."""
+    from notifications.models import Notification
+
+    wait_until(lambda: Notification.objects.filter(user=user, event_type=event_type).exists(), timeout, f"a {event_type} notification")
+
+
 def database_url() -> str:
     """The URL of the database the tests run on (the test database), for child processes."""
     s = connection.settings_dict

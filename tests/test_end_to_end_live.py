@@ -11,7 +11,7 @@ import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 
-from .conftest import LiveProcess, token_client
+from .conftest import LiveProcess, token_client, wait_for_notification
 from .documents import files
 from .notifications.wsclient import FeedClient
 from .quizzes.corpus import PAGES
@@ -71,6 +71,7 @@ def test_upload_search_quiz_attempt(
         assert citation["document"] == document_id and 1 <= citation["page"] <= len(PAGES)
         assert result["correct_answer"] and result["explanation"]
     # The terminal events became notifications in the user's durable feed.
+    wait_for_notification(user, "quiz.generated")
     kinds = {n["event_type"] for n in api.get("/api/notifications/").json()["results"]}
     assert {"document.processed", "indexing.completed", "quiz.generated"} <= kinds
     feed.close()

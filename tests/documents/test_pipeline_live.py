@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from documents.models import Document
 
-from ..conftest import LiveProcess
+from ..conftest import LiveProcess, wait_for_notification
 from ..notifications.wsclient import FeedClient
 from . import files
 
@@ -85,3 +85,4 @@ def test_upload_events_reach_the_websocket_in_order(
     stranger.force_authenticate(other_user)
     assert stranger.get(f"/api/tasks/{document.task_id}/").status_code == 404
     assert api.get("/api/tasks/not-a-task/").status_code == 404
+    wait_for_notification(user, "indexing.completed")  # the hand-over to indexing ran to its end

@@ -16,7 +16,7 @@ from studyai.events.publisher import EventPublisher
 from studyai.events.transport import EventTransport
 from studyai.events.types import Event, EventType
 
-from ..conftest import LiveProcess, db_thread
+from ..conftest import LiveProcess, db_thread, wait_until
 from .wsclient import FeedClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
@@ -24,13 +24,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 
 def rows_for(user: Any) -> int:
     return Notification.objects.filter(user=user).count()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out: {what() if callable(what) else what}"
-        time.sleep(0.05)
 
 
 def test_service_killed_mid_burst_loses_and_duplicates_nothing(
