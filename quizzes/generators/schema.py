@@ -56,6 +56,8 @@ class QuestionDraft(BaseModel):
     answer: Annotated[str, Field(min_length=1, max_length=200)]
     accepted: Annotated[list[Option], Field(max_length=5)] = []
     explanation: Annotated[str, Field(min_length=1, max_length=1200)]
+    # Multiple choice: why each option (same order as `options`) is right or wrong; may be empty.
+    option_explanations: Annotated[list[Annotated[str, Field(max_length=600)]], Field(max_length=6)] = []
     evidence: Annotated[str, Field(min_length=1, max_length=1200)]
     passage: Passage
     source: Literal["offline", "llm"] = "offline"
@@ -67,7 +69,9 @@ class QuestionDraft(BaseModel):
                 raise ValueError("a multiple-choice question has 3 to 6 options")
             if self.answer not in self.options:
                 raise ValueError("the answer must be one of the options")
-        elif self.options:
+            if self.option_explanations and len(self.option_explanations) != len(self.options):
+                raise ValueError("option_explanations has one entry per option, or none")
+        elif self.options or self.option_explanations:
             raise ValueError(f"a {self.type} question has no options")
         if self.type == QuestionType.TRUE_FALSE and self.answer not in ("true", "false"):
             raise ValueError('a true/false answer is "true" or "false"')
