@@ -4,14 +4,35 @@ passages at a time, in a seeded order that covers every part of the material ear
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
+from .furniture import Furniture
 from .schema import Difficulty, KeyTerm, Material, Passage
 from .text import WORD, sentence_problem, sentences
 
-# Sentences that start by pointing back ("It", "These") make ambiguous questions: ranked low.
-POINTING_BACK = frozenset("it its this these those they their them he she his her such there".split())
+# A sentence that starts with one of these means what the sentence before it says ("It takes
+# place in ...", "Thus, ..."), and so does one holding a phrase of REFERS_BACK ("the work thus
+# licensed"): such a sentence is asked about only with the sentence before it as its lead.
+POINTING_BACK = frozenset(
+    """it its this these those they their them he she his her such there thus hence therefore
+    here both either neither latter former""".split()
+)
+REFERS_BACK = re.compile(
+    r"\b(?:thus|hence|therefore|aforementioned|aforesaid|above-mentioned)\b|\b(?:the|as) (?:above|former|latter|same)\b"
+    r"|\bmentioned (?:above|earlier|before)\b|\bsee above\b",
+    re.I,
+)
+# A definition: "Meiosis is the cell division that ...", "... is called inertia."
+DEFINITION = re.compile(r"^(?:(?:The|A|An) )?(?P<term>[^,;:]+?) (?P<verb>is|are|was|were) (?P<rest>[^,;:]+)\.$")
+CALLED = re.compile(r"^(?P<rest>[^,;:]+?) (?P<verb>is|are|was|were) called (?P<term>[^,;:]+)\.$")
 _IDEAL_WORDS = 18
+
+
+def points_back(sentence: str) -> bool:
+    """Whether `sentence` needs the one before it to be understood."""
+    first = sentence.lstrip("\"'(").split(" ", 1)[0].strip(",.;:").casefold()
+    return first in POINTING_BACK or REFERS_BACK.search(sentence) is not None
 
 
 @dataclass(frozen=True)
@@ -30,10 +51,16 @@ class Candidate:
     occurrences: list[Occurrence]
     order: int
     score: float = 0.0
+    lead: str = ""  # the sentence before, when this one points back to it
 
     @property
     def page(self) -> tuple[int, int]:
         return self.passage.document_id, self.passage.page_number
+
+    @property
+    def evidence(self) -> str:
+        """What the question rests on: the sentence, after its lead if it has one."""
+        return f"{self.lead} {self.text}" if self.lead else self.text
 
 
 class Reader:
@@ -42,6 +69,8 @@ class Reader:
 
     def __init__(self, material: Material, terms: dict[str, KeyTerm], wanted: int, rng: random.Random) -> None:
         self.passages = material.passages
+        furniture = Furniture(material.passages)
+        self.texts = [furniture.blank(p) for p in material.passages]  # running heads blanked, offsets kept
         self.finder = TermFinder(terms)
         self.order = _spread(len(self.passages), wanted, rng)
         self.page_count = len({(p.document_id, p.page_number) for p in self.passages}) or 1
@@ -66,21 +95,27 @@ class Reader:
         passage = self.passages[index]
         starts_clean = _starts_sentence(passage, self.passages[index - 1] if index else None)
         found = []
-        for number, sentence in enumerate(sentences(passage.text)):
+        previous = ""  # the sentence before, when it is a whole statement that stands alone
+        for number, sentence in enumerate(sentences(self.texts[index])):
+            lead, previous = previous, ""
             if number == 0 and not starts_clean:
                 continue  # cut by the chunking: the passage before holds it whole
+            problem = sentence_problem(sentence.text)
+            pointing = problem is None and points_back(sentence.text)
+            if problem is None and not pointing:
+                previous = sentence.text
             position = (passage.document_id, passage.page_number, passage.char_start + sentence.start)
             folded = sentence.text.casefold()
             if position in self._seen_positions or folded in self._seen_texts:
                 continue
             self._seen_positions.add(position)
-            if sentence_problem(sentence.text) is not None:
+            if problem is not None or (pointing and not lead):
                 continue
             self._seen_texts.add(folded)
             occurrences = self.finder.find(sentence.text)
-            if occurrences:
+            if occurrences or DEFINITION.match(sentence.text) or CALLED.match(sentence.text):
                 # Reading order, whatever order passages are read in: questions are listed in it.
-                found.append(Candidate(passage, sentence.text, occurrences, order=index * 10_000 + number))
+                found.append(Candidate(passage, sentence.text, occurrences, order=index * 10_000 + number, lead=lead if pointing else ""))
         return found
 
 
@@ -147,7 +182,6 @@ def rank(ranked: list[Candidate], new: list[Candidate], difficulty: Difficulty, 
         elif difficulty == Difficulty.HARD:
             weight += 0.2 * sum(1 for t in distinct.values() if t.kind in ("year", "number") or t.count == 1)
         shape = 1 / (1 + abs(count - _IDEAL_WORDS) / _IDEAL_WORDS)
-        first = candidate.text.split(" ", 1)[0].casefold()
-        context = 0.3 if first in POINTING_BACK else 1.0
+        context = 0.5 if candidate.lead else 1.0
         candidate.score = weight * shape * context * (0.75 + 0.5 * rng.random())
     return sorted([*ranked, *new], key=lambda c: (-c.score, c.order))

@@ -20,7 +20,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from .candidates import POINTING_BACK, Candidate, Occurrence, Reader, rank
+from .candidates import CALLED, DEFINITION, Candidate, Occurrence, Reader, rank
 from .gates import QualityGates
 from .schema import (
     BLANK,
@@ -42,9 +42,7 @@ _BEFORE_VERBS = frozenset("to will can could would may might must should shall w
 MAX_SWAP_DISTANCE = 0.25
 MAX_DROPPED = 200
 
-_DEFINITION = re.compile(r"^(?:(?:The|A|An) )?(?P<term>[^,;:]+?) (?P<verb>is|are|was|were) (?P<rest>[^,;:]+)\.$")
 _SECOND_PREDICATE = re.compile(r" and (?!(?:the|a|an|its|their) )")
-_CALLED = re.compile(r"^(?P<rest>[^,;:]+?) (?P<verb>is|are|was|were) called (?P<term>[^,;:]+)\.$")
 
 
 @dataclass
@@ -196,11 +194,11 @@ class _Builder:
             return None
         return QuestionDraft(
             type=QuestionType.FILL_IN_THE_BLANK,
-            prompt=f"Fill in the blank: {_blanked(candidate.text, occurrence)}",
+            prompt=f"{_lead(candidate)}Fill in the blank: {_blanked(candidate.text, occurrence)}",
             answer=occurrence.term.text,
             accepted=_alternatives(candidate.text, occurrence),
             explanation=f"{_source(candidate)} says: \"{candidate.text}\"",
-            evidence=candidate.text,
+            evidence=candidate.evidence,
             passage=candidate.passage,
         )
 
@@ -215,17 +213,17 @@ class _Builder:
         self.rng.shuffle(options)
         return QuestionDraft(
             type=QuestionType.MULTIPLE_CHOICE,
-            prompt=f"Which answer completes the sentence? {_blanked(candidate.text, occurrence)}",
+            prompt=f"{_lead(candidate)}Which answer completes the sentence? {_blanked(candidate.text, occurrence)}",
             options=options,
             answer=occurrence.term.text,
             explanation=f"\"{occurrence.term.text}\" completes it: {_source(candidate).lower()} says \"{candidate.text}\"",
-            evidence=candidate.text,
+            evidence=candidate.evidence,
             passage=candidate.passage,
         )
 
     def true_false(self, candidate: Candidate) -> QuestionDraft | None:
-        if candidate.text.split(" ", 1)[0].casefold() in POINTING_BACK:
-            return None  # "It takes place in ..." is neither true nor false out of context
+        if candidate.lead:
+            return None  # "It takes place in ..." is neither true nor false on its own
         truth = self.truths[0] if self.truths else True
         statement, explanation = candidate.text, f"True: {_source(candidate).lower()} says so."
         if not truth:
@@ -241,7 +239,7 @@ class _Builder:
             prompt=f"True or false: {statement}",
             answer="true" if truth else "false",
             explanation=explanation,
-            evidence=candidate.text,
+            evidence=candidate.evidence,
             passage=candidate.passage,
         )
 
@@ -252,10 +250,10 @@ class _Builder:
         prompt, term = definition
         return QuestionDraft(
             type=QuestionType.SHORT_ANSWER,
-            prompt=prompt,
+            prompt=_lead(candidate) + prompt,
             answer=term,
             explanation=f"{_source(candidate)} says: \"{candidate.text}\"",
-            evidence=candidate.text,
+            evidence=candidate.evidence,
             passage=candidate.passage,
         )
 
@@ -424,7 +422,7 @@ def _definition(candidate: Candidate) -> tuple[str, str] | None:
     a short noun phrase, or '... is called X'."""
     text = candidate.text
     keys = {o.term.key: o.term for o in candidate.occurrences}
-    match = _DEFINITION.match(text)
+    match = DEFINITION.match(text)
     subject = match.group("term").split() if match is not None else []
     if match is not None and 1 <= len(subject) <= 3 and not any(w.casefold() in STOPWORDS for w in subject):
         rest = match.group("rest")
@@ -435,13 +433,18 @@ def _definition(candidate: Candidate) -> tuple[str, str] | None:
         if describes and len(rest_words) >= 4 and not _SECOND_PREDICATE.search(rest):
             term = keys.get(fold(match.group("term")))
             return f"What is the term for {rest}?", term.text if term else match.group("term")
-    match = _CALLED.match(text)
+    match = CALLED.match(text)
     if match is not None and len(match.group("term").split()) <= 4:
         rest = match.group("rest")
         if len(rest.split()) >= 4:
             subject = rest[:1].lower() + rest[1:] if rest.split(" ", 1)[0].casefold() in STOPWORDS else rest
             return f"What {match.group('verb')} {subject} called?", match.group("term")
     return None
+
+
+def _lead(candidate: Candidate) -> str:
+    """The sentence a pointing-back sentence refers to, said before the question."""
+    return f"{candidate.lead} " if candidate.lead else ""
 
 
 def _source(candidate: Candidate) -> str:

@@ -4,9 +4,13 @@ Candidates are runs of up to three content words (no stop word, no punctuation b
 numbers. A term scores its count in the document times its inverse passage frequency, so a term
 that recurs in a few passages beats one that is everywhere or said once. Multi-word terms must
 recur (that is what makes "Calvin cycle" a term and "plants convert light" not); a lower-case
-word said once must look like a noun (a suffix such as -tion, -ase, -ism), as there is no
-part-of-speech tagger offline. Each term gets a kind (year, number, acronym, name, term), so
-distractors and swaps can be drawn from terms of the same kind.
+word must be one the lexicon allows as a noun (`language.can_be_noun`), and a word said once must
+look like one (a suffix such as -tion, -ase, -ism). Words common in general English and not much
+more common here ("values", "data") are not terms (`language.generic`). Code names (Z_OK,
+deflateEnd, os.path.join) are terms on their own. Page furniture is blanked first, and text in
+capitals is counted in lower case, so a running head makes no terms. Each term gets a kind
+(year, number, code, acronym, name, term), so distractors and swaps can be drawn from terms of
+the same kind.
 
 Measured: YAKE (the keyword-extraction library) takes 0.8-1.3 s for a 100-page document, ten
 times the extraction of that document; this takes about 30 ms (docs/benchmarks.md, section 5).
@@ -19,10 +23,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from . import language
+from .furniture import Furniture
 from .schema import KeyTerm, Passage
-from .text import STOPWORDS, WORD, blocks, boilerplate, sentence_spans
+from .text import STOPWORDS, WORD, blocks, boilerplate, is_code, is_ordinal, sentence_spans, shouting
 
-ALGORITHM_VERSION = 1  # bump when the output changes: cached term tables are recomputed
+ALGORITHM_VERSION = 2  # bump when the output changes: cached term tables are recomputed
 MAX_WORDS = 3
 MAX_TERMS = 400
 
@@ -56,11 +62,13 @@ class _Counts:
     capitals: Counter[str] = field(default_factory=Counter)  # capitalised words away from a sentence start
     initial: dict[str, str] = field(default_factory=dict)  # a word as first written at a sentence start
     initial_count: Counter[str] = field(default_factory=Counter)
+    words: int = 0  # words counted, for how often a term is said per word of the material
 
 
 def key_terms(passages: Sequence[Passage], limit: int = MAX_TERMS) -> list[KeyTerm]:
     """The key terms of one document, given its passages in reading order; best first."""
     counts = _Counts()
+    passages = Furniture(passages).cleaned(passages)
     n = max(1, len(passages))
     occurrences: list[str] = []
     first: dict[str, int] = {}  # the first and last passage each term is in
@@ -86,7 +94,7 @@ def key_terms(passages: Sequence[Passage], limit: int = MAX_TERMS) -> list[KeyTe
         if size > 1 and count < 2:
             continue  # most n-grams: said once, never a term (see _acceptable)
         text = " ".join(spelling.get(word, word) for word in key.split(" ")) if size > 1 else spelling.get(key, key)
-        if not _acceptable(text, term_kind(text), size, count, key in counts.after_marker and key in counts.ends_run):
+        if not _acceptable(text, term_kind(text), size, count, key in counts.after_marker and key in counts.ends_run, counts.words):
             continue
         idf = math.log((1 + n) / (1 + counts.passages[key])) + 1
         scored.append((count * idf * (1 + 0.5 * (size - 1)), key, text))
@@ -111,12 +119,18 @@ def _countable(text: str, skip: int) -> Iterator[str]:
             continue  # a heading, a label, a page number
         block = text[start:end]
         if boilerplate(block) is None:
-            yield block
+            yield _calm(block)
             continue
         for first, last in sentence_spans(block):
             sentence = block[first:last]
             if last - first >= _MIN_SENTENCE_CHARS and boilerplate(sentence) is None:
-                yield sentence
+                yield _calm(sentence)
+
+
+def _calm(text: str) -> str:
+    """Text set in capitals (a title, a shouted heading) in lower case, so that its words count
+    as the words they are, not as acronyms ("THE SIEGE OF VICKSBURG")."""
+    return text.casefold() if shouting(text) else text
 
 
 def _overlap(previous: Passage | None, passage: Passage) -> int:
@@ -140,6 +154,17 @@ def _count_passage(text: str, counts: _Counts) -> list[str]:
     sentence_start = True
     for token in _TOKEN.findall(text):
         first = token[0]
+        if is_code(token) or is_ordinal(token):
+            # A code name is a term on its own, never part of a phrase; an ordinal is neither.
+            if w1:
+                _end_run(ends, w1, w2, w3)
+                w1 = w2 = w3 = ""
+            if not is_ordinal(token):
+                grams.append(token.casefold())
+                counts.words += 1
+            previous = token.casefold()
+            sentence_start = False
+            continue
         if not first.isalnum():
             if w1:
                 _end_run(ends, w1, w2, w3)
@@ -148,6 +173,7 @@ def _count_passage(text: str, counts: _Counts) -> list[str]:
             sentence_start = sentence_start or first in ".!?"
             continue
         lowered = token.casefold()
+        counts.words += 1
         if first.isdigit():
             grams.append(lowered.replace(",", ""))
             content = False
@@ -220,17 +246,25 @@ def _best_spellings(counts: _Counts) -> dict[str, str]:
     return result
 
 
-def _acceptable(text: str, kind: str, size: int, count: int, noun_evidence: bool) -> bool:
-    """Numbers, names and acronyms are terms; lower-case words must look like nouns: a noun
-    suffix, or recurring after 'the', 'of' ... and heading their phrase. Phrases must recur."""
-    if kind in ("year", "number", "acronym"):
+def _acceptable(text: str, kind: str, size: int, count: int, noun_evidence: bool, total_words: int) -> bool:
+    """Numbers, acronyms and code names are terms; names too unless they are common words
+    ("June"); lower-case words must look like nouns (the lexicon does not rule it out, and a noun
+    suffix or recurring after 'the', 'of' ... heading their phrase) and be specific to the
+    material, not common English ("values", "data"). Phrases must recur."""
+    if kind in ("year", "number", "acronym", "code"):
         return True
+    lower = text.casefold()
+    head = lower.rsplit(" ", 1)[-1]
+    if size == 1 and language.generic(lower, count, total_words):
+        return False
     if kind == "name":
         return size == 1 or count >= 2
-    lower = text.casefold()
-    if lower.rsplit(" ", 1)[-1].endswith(_NOT_NOUN_SUFFIXES):
+    if head.endswith(_NOT_NOUN_SUFFIXES) or not language.can_be_noun(head):
         return False
     if size > 1:
+        modifiers = lower.split(" ")[:-1]
+        if language.generic(head, count, total_words) and all(language.zipf(w) >= language.COMMON_ZIPF for w in modifiers):
+            return False  # "possible values": common words around a common word
         return count >= 2 and noun_evidence
     plural = lower.endswith("s") and lower[:-1].endswith(_NOUN_SUFFIXES)
     return lower.endswith(_NOUN_SUFFIXES) or plural or (count >= 2 and noun_evidence)
@@ -240,11 +274,19 @@ def _is_acronym(word: str) -> bool:
     return 2 <= len(word) <= 6 and word.isalpha() and word.isupper() and word.casefold() not in STOPWORDS
 
 
+_YEAR = re.compile(r"1\d{3}|20\d{2}")
+
+
 def term_kind(text: str) -> str:
-    if text.replace(".", "").isdigit():
-        return "year" if len(text) == 4 and 1000 <= int(text) <= 2099 else "number"
+    """year | number | code | acronym | name | term. Total over any text."""
+    if not text:
+        return "term"
+    if _YEAR.fullmatch(text):
+        return "year"
     if text[0].isdigit():
-        return "number"
+        return "number"  # 10.1, 0.10, 1,000, 4.6.2, 64KB
+    if " " not in text and is_code(text):
+        return "code"
     if " " not in text and _is_acronym(text):
         return "acronym"
     if text[0].isupper():

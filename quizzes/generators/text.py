@@ -7,8 +7,17 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# A word: letters (any script) joined by apostrophes or hyphens, or a number like 9.8 or 1,000.
-WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,]\d+)*")
+# A token, one of (first that matches wins, so a code name is never read as its parts):
+# - an ordinal (10th, 3rd);
+# - a code name: dotted (os.path.join, zlib.createGzip), with an underscore (Z_OK), camelCase
+#   (deflateEnd), a version (v2.3.4), or letters and digits glued (deflateInit2, 64KB);
+# - a word: letters (any script) joined by apostrophes or hyphens;
+# - a number like 9.8, 1,000 or 4.6.2.
+_ORDINAL = r"\d+(?i:st|nd|rd|th)(?!\w)"
+_CODE = r"[vV]\d+(?:\.\d+)+|[^\W\d]\w+(?:\.[^\W\d]\w+)+(?:\(\))?|\w*(?:[^\W\d_]\d|\d[^\W\d_]|_)\w*|[a-z]+[A-Z]\w*"
+WORD = re.compile(rf"{_ORDINAL}|{_CODE}|[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,]\d+)*")
+_ORDINAL_TOKEN = re.compile(rf"{_ORDINAL}$")
+_CAMEL = re.compile(r"[a-z][A-Z]")
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-"})
 
@@ -96,6 +105,25 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return WORD.findall(text)
+
+
+def is_ordinal(token: str) -> bool:
+    return _ORDINAL_TOKEN.match(token) is not None
+
+
+def is_code(token: str) -> bool:
+    """Whether a token (as WORD finds them) is a code name rather than a word or a number."""
+    if token[:1].isdigit():
+        return False  # a number, or a quantity such as 64KB
+    return "_" in token or "." in token or any(c.isdigit() for c in token) or _CAMEL.search(token) is not None
+
+
+def shouting(text: str) -> bool:
+    """Whether `text` is set in capitals (a running head, a title): most of its words, and at
+    least three, are upper case."""
+    tokens = [t for t in WORD.findall(text) if not t[:1].isdigit() and len(t) > 1]
+    upper = sum(1 for t in tokens if t.isupper())
+    return upper >= 3 and upper > 0.6 * len(tokens)
 
 
 def contains_phrase(haystack: str, needle: str) -> bool:
@@ -222,6 +250,8 @@ def sentence_problem(text: str) -> tuple[str, str] | None:
         return "fragment", "the sentence is mostly numbers or symbols"
     if not any(token.islower() for token in tokens):
         return "fragment", "the sentence has no ordinary words (a heading or a list of names)"
+    if shouting(text):
+        return "fragment", "the sentence is set in capitals (a heading or a running head)"
     if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
         return "fragment", "the sentence has unbalanced brackets"
     if text.count('"') % 2:

@@ -83,7 +83,11 @@ def test_short_answers_ask_for_the_defined_term(corpus: Material) -> None:
     defined = {"photosynthesis", "mitochondria", "dna", "meiosis", "inertia", "friction", "weight", "momentum", "isotopes", "transpiration"}
     assert set(asked) == defined
     assert asked["transpiration"] == "What is the term for the loss of water vapour from the leaves of plants?"
-    assert asked["inertia"] == "What is this tendency to resist changes in motion called?"
+    # "This tendency ..." points back: the sentence it refers to is said first.
+    assert asked["inertia"] == (
+        "The first law states that an object remains at rest or in uniform motion unless a net force acts on it. "
+        "What is this tendency to resist changes in motion called?"
+    )
     assert "not 12" in result.shortfall_reason
     for question in result.questions:
         assert not contains_phrase(question.prompt, question.answer)
