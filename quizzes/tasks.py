@@ -45,8 +45,10 @@ def generate_quiz(self: Any, quiz_id: int) -> dict[str, Any] | None:
         if isinstance(exc, TRANSIENT_ERRORS) and self.request.retries < self.max_retries:
             raise  # StudyTask retries it with backoff; the quiz stays generating
         log.exception("generating quiz %s failed", quiz_id)
-        run.fail("The quiz could not be generated because of an internal error.")
+        run.fail(f"The quiz could not be generated because of an internal error ({type(exc).__name__}); it is logged for the developers.")
         raise
+    for error in result.errors:
+        log.warning("quiz %s: a candidate question was skipped: %s", quiz_id, error)
     if not result.questions:
         run.fail(result.shortfall_reason or "No question could be made from the material.", result)
         return {"quiz_id": quiz_id, "status": Quiz.Status.FAILED}

@@ -20,7 +20,9 @@ POINTING_BACK = frozenset(
 )
 REFERS_BACK = re.compile(
     r"\b(?:thus|hence|therefore|aforementioned|aforesaid|above-mentioned)\b|\b(?:the|as) (?:above|former|latter|same)\b"
-    r"|\bmentioned (?:above|earlier|before)\b|\bsee above\b",
+    r"|\bmentioned (?:above|earlier|before)\b|\bsee above\b|\bif so\b|\bin (?:this|that|such a|which) case\b"
+    # "this" standing for what was said before: "If this is what you want ..."
+    r"|\b(?:this|these|those)\s+(?:is|are|was|were|means|does|did|will|would|can|could|may|might|has|have|shows|allows|makes|gives)\b",
     re.I,
 )
 # A definition: "Meiosis is the cell division that ...", "... is called inertia."

@@ -9,8 +9,9 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz
 
+from .candidates import points_back
 from .schema import BLANK, QuestionDraft, QuestionType
-from .text import contains_phrase, fold, related, sentence_problem, squash, words
+from .text import contains_phrase, fold, related, sentence_problem, sentences, squash, words
 
 # Prompts this similar (token-sort ratio, 0-100) ask the same thing.
 SIMILAR_PROMPTS = 85
@@ -21,6 +22,7 @@ class Gate(StrEnum):
     SOURCE = "source"
     BOILERPLATE = "boilerplate"
     FRAGMENT = "fragment"
+    SELF_CONTAINED = "self_contained"
     ANSWER_IN_PASSAGE = "answer_in_passage"
     GIVES_AWAY = "gives_away"
     ONE_CORRECT = "one_correct"
@@ -50,7 +52,7 @@ class QualityGates:
         return rejection
 
     def check(self, draft: QuestionDraft) -> Rejection | None:
-        for gate in (self._type, self._source, check_sentence, check_answer_in_passage, check_gives_away, check_options, self._duplicate):
+        for gate in (self._type, self._source, check_sentence, check_self_contained, check_answer_in_passage, check_gives_away, check_options, self._duplicate):
             rejection = gate(draft)
             if rejection is not None:
                 return rejection
@@ -83,6 +85,16 @@ def check_sentence(draft: QuestionDraft) -> Rejection | None:
         return None
     gate, reason = problem
     return Rejection(Gate(gate), reason)
+
+
+def check_self_contained(draft: QuestionDraft) -> Rejection | None:
+    """The question must make sense on its own: its evidence may not start by pointing back
+    ("This means ...", "The work thus licensed ..."); a generator that wants such a sentence
+    puts the sentence it refers to before it, in the evidence and in the prompt."""
+    first = next(sentences(draft.evidence), None)
+    if first is not None and points_back(first.text):
+        return Rejection(Gate.SELF_CONTAINED, "the question depends on the sentence before it, which it does not include")
+    return None
 
 
 def check_answer_in_passage(draft: QuestionDraft) -> Rejection | None:

@@ -56,7 +56,9 @@ def usual_tag(word: str) -> str | None:
 def can_be_noun(word: str) -> bool:
     """Whether `word` may be a noun: the lexicon says so, or does not know the word."""
     tag = usual_tag(word)
-    return tag is None or tag.startswith("NN")
+    if tag is None:
+        return not word.casefold().endswith(("ing", "ly", "ed"))  # unknown "disclaiming": a verb form
+    return tag.startswith("NN")
 
 
 @lru_cache(maxsize=65536)

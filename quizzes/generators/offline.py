@@ -15,6 +15,7 @@ seed, so the same material and seed give the same quiz.
 """
 from __future__ import annotations
 
+import logging
 import math
 import random
 import re
@@ -33,7 +34,11 @@ from .schema import (
     QuestionType,
     QuizSpec,
 )
-from .text import GENERIC_NOUNS, STOPWORDS, WORD, contains_phrase, fold, related
+from . import language
+from .schema import Passage
+from .text import GENERIC_NOUNS, STOPWORDS, WORD, contains_phrase, fold, related, sentence_problem, sentences
+
+logger = logging.getLogger(__name__)
 
 OPTION_COUNT = {Difficulty.EASY: 3, Difficulty.MEDIUM: 4, Difficulty.HARD: 4}
 # Words after which a word is a verb rather than a noun.
@@ -41,6 +46,17 @@ _BEFORE_VERBS = frozenset("to will can could would may might must should shall w
 # A false statement swaps in a term said at most this far away (a fraction of the document).
 MAX_SWAP_DISTANCE = 0.25
 MAX_DROPPED = 200
+# A number is asked for only as a count of something ("uses 15 _____" is not asked, "uses _____
+# bits" is), and never as a label: after these words it names a figure, a draft, a version.
+_NUMBER_LABELS = frozenset(
+    """figure fig table draft version release revision rev v page pages p pp section sections chapter step line
+    lines rfc item no number level part appendix equation eq listing example note exercise question
+    volume vol issue edition article clause paragraph rule option""".split()
+)
+# A year is asked for after these ("in 1687"), not as a label or a name ("Windows 2000").
+_BEFORE_YEARS = frozenset("in since until till by from of during after before around circa c between to and".split())
+_LEADING_ZERO = re.compile(r"^0\d")
+_NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
 
 _SECOND_PREDICATE = re.compile(r" and (?!(?:the|a|an|its|their) )")
 
@@ -51,6 +67,7 @@ class Outcome:
     dropped: list[Dropped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     shortfall_reason: str = ""
+    errors: list[str] = field(default_factory=list)  # candidates skipped because building them failed
 
 
 def generate(
@@ -72,8 +89,8 @@ def generate(
         return outcome
     rng = random.Random(spec.seed)
     terms = _merge_terms(material)
-    builder = _Builder(terms, spec, rng)
     reader = Reader(material, terms, wanted, rng)
+    builder = _Builder(terms, spec, rng, _Glossary(material.passages, reader.texts))
     quotas = _quotas(spec, wanted, rng)
     ranked: list[Candidate] = []
     admitted: list[tuple[int, QuestionDraft]] = []
@@ -90,10 +107,15 @@ def generate(
             if not kinds:
                 return
             for kind in kinds:
-                draft = builder.build(kind, candidate)
+                try:
+                    draft = builder.build(kind, candidate)
+                    rejection = None if draft is None else gates.admit(draft)
+                except Exception as exc:  # one odd sentence must never fail the whole quiz
+                    logger.exception("building a %s question from %r failed", kind, candidate.text[:200])
+                    outcome.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                    continue
                 if draft is None:
                     continue
-                rejection = gates.admit(draft)
                 if rejection is not None:
                     if len(outcome.dropped) < MAX_DROPPED:
                         outcome.dropped.append(Dropped(draft, rejection.gate.value, rejection.reason))
@@ -167,10 +189,52 @@ def _quotas(spec: QuizSpec, wanted: int, rng: random.Random) -> dict[QuestionTyp
 # ---- questions -------------------------------------------------------------------------------
 
 
+class _Glossary:
+    """Where the material says each term: its defining sentence when it has one ("Z_OK is ..."),
+    else the first sentence that uses it. For explaining why a distractor is wrong."""
+
+    MAX_QUOTE = 280
+
+    def __init__(self, passages: list[Passage], texts: list[str]) -> None:
+        self.passages = passages
+        self.texts = texts  # the passages' text with page furniture blanked
+        self._folded: list[str] | None = None
+        self._found: dict[str, tuple[int, str, bool] | None] = {}
+
+    def where(self, term: KeyTerm) -> tuple[int, str, bool] | None:
+        """(page, sentence, defines it) for `term`, or None when no sentence holds it."""
+        if term.key not in self._found:
+            self._found[term.key] = self._look_up(term)
+        return self._found[term.key]
+
+    def _look_up(self, term: KeyTerm) -> tuple[int, str, bool] | None:
+        if self._folded is None:
+            self._folded = [text.casefold() for text in self.texts]
+        first: tuple[int, str, bool] | None = None
+        looked = 0
+        for index, folded in enumerate(self._folded):
+            if term.key not in folded:
+                continue
+            looked += 1
+            for sentence in sentences(self.texts[index]):
+                if len(sentence.text) > self.MAX_QUOTE or not contains_phrase(sentence.text, term.key) or sentence_problem(sentence.text):
+                    continue
+                match = DEFINITION.match(sentence.text)
+                if match is not None and fold(match.group("term")) == term.key:
+                    return self.passages[index].page_number, sentence.text, True
+                if first is None:
+                    first = (self.passages[index].page_number, sentence.text, False)
+            if looked >= 30:
+                break  # enough looking: most terms are defined where they are first used
+        return first
+
+
 class _Builder:
-    def __init__(self, terms: dict[str, KeyTerm], spec: QuizSpec, rng: random.Random) -> None:
+    def __init__(self, terms: dict[str, KeyTerm], spec: QuizSpec, rng: random.Random, glossary: _Glossary) -> None:
         self.spec = spec
         self.rng = rng
+        self.glossary = glossary
+        self._tags: dict[int, list[tuple[int, int, str]]] = {}
         self.by_kind: dict[str, list[KeyTerm]] = {}
         for term in sorted(terms.values(), key=lambda t: (-t.score, t.key)):
             self.by_kind.setdefault(term.kind, []).append(term)
@@ -209,12 +273,13 @@ class _Builder:
         distractors = self._distractors(occurrence.term, OPTION_COUNT[self.spec.difficulty] - 1, candidate)
         if distractors is None:
             return None
-        options = [occurrence.term.text, *(d.text for d in distractors)]
-        self.rng.shuffle(options)
+        chosen = [occurrence.term, *distractors]
+        self.rng.shuffle(chosen)
         return QuestionDraft(
             type=QuestionType.MULTIPLE_CHOICE,
             prompt=f"{_lead(candidate)}Which answer completes the sentence? {_blanked(candidate.text, occurrence)}",
-            options=options,
+            options=[term.text for term in chosen],
+            option_explanations=[self._why(term, occurrence.term, candidate) for term in chosen],
             answer=occurrence.term.text,
             explanation=f"\"{occurrence.term.text}\" completes it: {_source(candidate).lower()} says \"{candidate.text}\"",
             evidence=candidate.evidence,
@@ -224,6 +289,9 @@ class _Builder:
     def true_false(self, candidate: Candidate) -> QuestionDraft | None:
         if candidate.lead:
             return None  # "It takes place in ..." is neither true nor false on its own
+        tagged = self._tagged(candidate)
+        if tagged and tagged[0][2] == "VB":
+            return None  # an instruction ("See the licence ...") is neither true nor false
         truth = self.truths[0] if self.truths else True
         statement, explanation = candidate.text, f"True: {_source(candidate).lower()} says so."
         if not truth:
@@ -259,6 +327,56 @@ class _Builder:
 
     # -- parts
 
+    def _why(self, option: KeyTerm, answer: KeyTerm, candidate: Candidate) -> str:
+        """Why an option is right (the sentence says so) or wrong (what the material says of it)."""
+        if option.key == answer.key:
+            return f"Right: {_source(candidate).lower()} says \"{_quote(candidate.text)}\""
+        found = self.glossary.where(option)
+        if found is None:
+            return f"Wrong: the sentence on {_source(candidate).lower()} is about {answer.text}, not {option.text}."
+        page, sentence, defines = found
+        if defines:
+            return f"Wrong: {option.text} means something else; page {page} defines it: \"{_quote(sentence)}\""
+        return f"Wrong: {option.text} does not fit here; page {page} uses it: \"{_quote(sentence)}\""
+
+    def _tagged(self, candidate: Candidate) -> list[tuple[int, int, str]]:
+        """(start, end, part-of-speech tag) of each token of the candidate's sentence."""
+        if candidate.order not in self._tags:
+            spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(candidate.text)]
+            tags = language.tags([token for _, _, token in spans])
+            self._tags[candidate.order] = [(start, end, tag) for (start, end, _), tag in zip(spans, tags)]
+        return self._tags[candidate.order]
+
+    def _fits_as_answer(self, candidate: Candidate, occurrence: Occurrence) -> bool:
+        """Whether the occurrence is a concept to ask for in this sentence: a noun in context
+        (not "read more data"), a number only as a count of a noun that follows it ("_____
+        bits", never "Figure _____", "Draft _____"), a year only after "in", "since" ..."""
+        term = occurrence.term
+        tagged = self._tagged(candidate)
+        before = [t for t in tagged if t[1] <= occurrence.start]
+        inside = [t for t in tagged if occurrence.start <= t[0] and t[1] <= occurrence.end]
+        after = [t for t in tagged if t[0] >= occurrence.end]
+        previous = candidate.text[before[-1][0] : before[-1][1]].casefold() if before else ""
+        if term.kind == "number":
+            if _LEADING_ZERO.match(term.key) or term.key.count(".") > 1 or not term.key.replace(",", "").replace(".", "").isdigit():
+                return False  # a label (02), a version (4.6.2), a quantity glued to its unit (64KB)
+            if previous in _NUMBER_LABELS or candidate.text[occurrence.end : occurrence.end + 1] in ".-/:)]":
+                return False  # "Figure 2", "2.", "(2)": a label
+            if candidate.text[max(0, occurrence.start - 1) : occurrence.start] in "([#":
+                return False
+            if not after or after[0][2] not in ("NNS", "NN"):
+                return False
+            following = candidate.text[after[0][0] : after[0][1]]
+            return following.isalpha() and following.islower() and following.casefold() not in STOPWORDS
+        if term.kind == "year":
+            return previous in _BEFORE_YEARS
+        if term.kind == "term":
+            return bool(inside) and inside[-1][2] in _NOUN_TAGS
+        if term.kind in ("name", "acronym"):
+            # Written in lower case here ("later license versions"), it is not the name.
+            return candidate.text[occurrence.start : occurrence.start + 1].isupper()
+        return True
+
     def _truth_plan(self) -> list[bool]:
         """True and false statements in equal numbers, in a seeded order."""
         count = self.spec.num_questions
@@ -280,6 +398,8 @@ class _Builder:
             if term.kind in ("name", "acronym") and _inside_name(candidate.text, occurrence):
                 continue  # "_____ Watt" asks for a first name, not for what the sentence is about
             if total_words - term.words < 5 or term.key in self.used_answers or not _said_once(candidate, occurrence):
+                continue
+            if not self._fits_as_answer(candidate, occurrence):
                 continue
             eligible.append(occurrence)
         if not eligible:
@@ -305,6 +425,8 @@ class _Builder:
         pool: list[tuple[float, KeyTerm]] = []
         for term in self.by_kind.get(answer.kind, []):
             if term.key == answer.key or abs(term.words - answer.words) > 1 or term.key in GENERIC_NOUNS:
+                continue
+            if not _same_form(answer, term):
                 continue
             padded = f" {term.key} "
             if padded_answer in padded or padded in padded_answer or padded in sentence or (avoid_passage and padded in passage):
@@ -341,6 +463,26 @@ class _Builder:
             swap = swap[:1].upper() + swap[1:]
         before = _fix_article(before, swap)
         return before + swap + after, candidate.text[occurrence.start : occurrence.end], swap
+
+
+def _same_form(answer: KeyTerm, term: KeyTerm) -> bool:
+    """Whether `term` can stand where `answer` stands: the same number (singular or plural, so
+    the verb still agrees), a length within a factor of 2.5, neither a piece of the other, and
+    for numbers the same shape (whole or decimal, no label such as 02 or 4.6.2)."""
+    if answer.key in term.key or term.key in answer.key:
+        return False  # "z_ok" and "z_ok_x", "data" and "metadata"
+    if answer.kind == "number":
+        if _LEADING_ZERO.match(term.key) or term.key.count(".") > 1 or not term.key.replace(",", "").replace(".", "").isdigit():
+            return False
+        return ("." in answer.key) == ("." in term.key)
+    if answer.kind == "term" and _plural(answer.key) != _plural(term.key):
+        return False
+    shortest, longest = sorted((len(answer.key), len(term.key)))
+    return longest <= 2.5 * max(shortest, 3)
+
+
+def _quote(sentence: str) -> str:
+    return sentence if len(sentence) <= 300 else sentence[:297].rsplit(" ", 1)[0] + " ..."
 
 
 def _padded_words(text: str) -> str:

@@ -25,5 +25,6 @@ def generate(material: Material, spec: QuizSpec, progress: Progress | None = Non
         result.questions.extend(outcome.questions)
         result.dropped.extend(outcome.dropped)
         result.notes.extend(outcome.notes)
+        result.errors.extend(outcome.errors)
         result.shortfall_reason = outcome.shortfall_reason
     return result

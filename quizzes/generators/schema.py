@@ -125,6 +125,7 @@ class GenerationResult:
     generator: str = "offline"
     notes: list[str] = field(default_factory=list)
     shortfall_reason: str = ""
+    errors: list[str] = field(default_factory=list)  # candidates skipped because building them raised
 
 
 # Called with (questions accepted so far, questions asked) after each accepted question.

@@ -258,7 +258,9 @@ def _acceptable(text: str, kind: str, size: int, count: int, noun_evidence: bool
     if size == 1 and language.generic(lower, count, total_words):
         return False
     if kind == "name":
-        return size == 1 or count >= 2
+        # A capitalised word the lexicon knows only as a verb or an adjective is a list item's
+        # or a heading's first word ("Declining to grant ..."), not a name.
+        return (size == 1 or count >= 2) and language.can_be_noun(head)
     if head.endswith(_NOT_NOUN_SUFFIXES) or not language.can_be_noun(head):
         return False
     if size > 1:

@@ -113,8 +113,8 @@ def is_ordinal(token: str) -> bool:
 
 def is_code(token: str) -> bool:
     """Whether a token (as WORD finds them) is a code name rather than a word or a number."""
-    if token[:1].isdigit():
-        return False  # a number, or a quantity such as 64KB
+    if len(token) < 2 or token[0].isdigit() or not (token[0].isalpha() or token[0] == "_"):
+        return False  # a number, a quantity such as 64KB, a punctuation mark
     return "_" in token or "." in token or any(c.isdigit() for c in token) or _CAMEL.search(token) is not None
 
 
