@@ -8,9 +8,11 @@ generator (so a generator bug cannot hide its own defect):
             or bottom of 3+ pages of the raw extracted text, or "Page N", or 3+ words in capitals)
   numeric   the answer is a bare number (blank, multiple choice, short answer)
   label     ... a number that labels rather than counts ("Figure _____", "Draft _____", a version)
-  generic   the answer is a common English word (wordfreq Zipf >= 4.5) or a stop word
+  generic   the answer is a stop word, or a common English word (wordfreq Zipf >= 4.5) that this
+            document uses less than 30 times as often as English does
   glued     a false statement holds a token found nowhere in the document (a swap glued from parts)
-  mixed     multiple-choice options of different kinds (number, code, capitalised, lower case), of
+  mixed     multiple-choice options of different kinds (number, code (a name the document calls
+            as a function counts as code), capitalised, lower case), of
             different number (singular/plural) or very different length, or not whole words of the document
   pronoun   the question's sentence starts by pointing back ("It", "This", "Thus") or says "thus"
             with nothing before it
@@ -72,7 +74,13 @@ class Detectors:
     """The defect checks for one document, knowing its raw extracted pages."""
 
     def __init__(self, pages: list[str]) -> None:
-        self.tokens = {t.casefold() for page in pages for t in _TOKENS.findall(page)}
+        counted = Counter(t.casefold() for page in pages for t in _TOKENS.findall(page))
+        self.tokens = set(counted)
+        self.counts = counted
+        self.total = max(1, sum(counted.values()))
+        # Names the document calls as functions ("calcsize()"): an option of that kind beside
+        # plain words ("implement") is not an alternative of the same kind.
+        self.called = {m.casefold() for page in pages for m in re.findall(r"(\w+)\(", page)}
         edge: dict[str, set[int]] = {}
         for number, page in enumerate(pages):
             lines = [line.strip() for line in page.splitlines() if line.strip()]
@@ -95,7 +103,7 @@ class Detectors:
                 found.append("numeric")
                 if _LABELS.search(question.prompt) or answer.startswith("0") and len(answer) > 1 or answer.count(".") > 1:
                     found.append("label")
-            elif " " not in answer and (answer.casefold() in _STOP or (answer.islower() and _zipf(answer) >= 4.5)):
+            elif " " not in answer and (answer.casefold() in _STOP or (answer.islower() and self._common(answer))):
                 found.append("generic")
         if kind == "true_false" and question.answer == "false":
             statement = question.prompt.split(":", 1)[-1]
@@ -114,8 +122,15 @@ class Detectors:
                 break
         return found
 
+    def _common(self, word: str) -> bool:
+        general = _zipf(word)
+        if general < 4.5:
+            return False
+        here = self.counts[word.casefold()] / self.total * 1e9
+        return here < 30 * 10**general
+
     def _mixed(self, options: list[str]) -> bool:
-        kinds = {_option_kind(option) for option in options}
+        kinds = {_option_kind(option, self.called) for option in options}
         if len(kinds) > 1:
             return True
         if kinds == {"lower"} and len({option.casefold().rsplit(" ", 1)[-1].endswith("s") for option in options}) > 1:
@@ -126,7 +141,9 @@ class Detectors:
         return any(t.casefold() not in self.tokens for option in options for t in _TOKENS.findall(option))
 
 
-def _option_kind(option: str) -> str:
+def _option_kind(option: str, called: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    if option.casefold() in called:
+        return "code"
     if re.fullmatch(r"[\d.,]+", option):
         return "number"
     if re.search(r"[_()]|[a-z][A-Z]|[A-Za-z]\d|\w\.\w", option):

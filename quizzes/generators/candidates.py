@@ -152,6 +152,8 @@ class TermFinder:
 
     def find(self, text: str) -> list[Occurrence]:
         tokens = [(m.start(), m.end(), m.group().casefold().replace(",", "")) for m in WORD.finditer(text)]
+        # The possessive 's is not part of the term; the occurrence keeps it out of the blank.
+        tokens = [(a, b - 2, t[:-2]) if t.endswith(("'s", "’s")) else (a, b, t) for a, b, t in tokens]
         found: list[Occurrence] = []
         i = 0
         while i < len(tokens):

@@ -59,6 +59,13 @@ _LEADING_ZERO = re.compile(r"^0\d")
 _NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
 
 _SECOND_PREDICATE = re.compile(r" and (?!(?:the|a|an|its|their) )")
+_DEFINING = re.compile(r"\b(?:that|which|who|whose|where|whereby|of|made|used|for|consisting|containing|between)\b", re.I)
+# A word that with the one before it is an idiom, not a concept: "for instance".
+_IDIOMS = frozenset(
+    phrase.strip()
+    for phrase in """for instance|for example|in fact|in general|in particular|of course|in turn|in order|at least|
+    in case|in addition|in practice|in effect|as well|in part|on purpose|by default|in common|at once|in time""".split("|")
+)
 
 
 @dataclass
@@ -316,6 +323,8 @@ class _Builder:
         if definition is None:
             return None
         prompt, term = definition
+        if fold(term) in self.used_answers:
+            return None
         return QuestionDraft(
             type=QuestionType.SHORT_ANSWER,
             prompt=_lead(candidate) + prompt,
@@ -357,6 +366,8 @@ class _Builder:
         inside = [t for t in tagged if occurrence.start <= t[0] and t[1] <= occurrence.end]
         after = [t for t in tagged if t[0] >= occurrence.end]
         previous = candidate.text[before[-1][0] : before[-1][1]].casefold() if before else ""
+        if f"{previous} {term.key}".strip() in _IDIOMS:
+            return False  # "For _____, asyncio.Future ...": the blank is "instance" of "for instance"
         if term.kind == "number":
             if _LEADING_ZERO.match(term.key) or term.key.count(".") > 1 or not term.key.replace(",", "").replace(".", "").isdigit():
                 return False  # a label (02), a version (4.6.2), a quantity glued to its unit (64KB)
@@ -571,6 +582,9 @@ def _definition(candidate: Candidate) -> tuple[str, str] | None:
         rest_words = rest.split()
         first_two = [w.casefold() for w in rest_words[:2]]
         describes = first_two[0] in ("a", "an", "the") or any(_plural(w) and w not in STOPWORDS for w in first_two)
+        # A definition says what kind of thing it is and which one: "the process by which ...",
+        # "a force that ...", "the loss of ..."; "The result is a tuple even if ..." does not.
+        describes = describes and _DEFINING.search(rest) is not None
         # "... and the velocity" joins nouns; "... and combines with" starts a second predicate.
         if describes and len(rest_words) >= 4 and not _SECOND_PREDICATE.search(rest):
             term = keys.get(fold(match.group("term")))

@@ -62,6 +62,7 @@ class _Counts:
     capitals: Counter[str] = field(default_factory=Counter)  # capitalised words away from a sentence start
     initial: dict[str, str] = field(default_factory=dict)  # a word as first written at a sentence start
     initial_count: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)  # words written as calls or members: "isinstance(", ".flush"
     words: int = 0  # words counted, for how often a term is said per word of the material
 
 
@@ -79,7 +80,9 @@ def key_terms(passages: Sequence[Passage], limit: int = MAX_TERMS) -> list[KeyTe
         # Chunks overlap: the part the previous passage covered is counted once.
         skip = _overlap(previous, passage)
         previous = passage
-        grams = _count_passage(" . ".join(_countable(text, skip)), counts)
+        countable = " . ".join(_countable(text, skip))
+        grams = _count_passage(countable, counts)
+        counts.calls.update(m.casefold() for m in _CALL.findall(countable))
         occurrences.extend(grams)
         distinct = set(grams)
         counts.passages.update(distinct)
@@ -102,7 +105,7 @@ def key_terms(passages: Sequence[Passage], limit: int = MAX_TERMS) -> list[KeyTe
     top = scored[0][0] if scored else 1.0
     return [
         KeyTerm(
-            key=key, text=text, kind=term_kind(text), words=key.count(" ") + 1, count=counts.total[key],
+            key=key, text=text, kind=_kind(key, text, counts), words=key.count(" ") + 1, count=counts.total[key],
             score=round(score / top, 6), position=round((first[key] + last[key]) / 2 / n, 4),
         )
         for score, key, text in scored[:limit]
@@ -173,6 +176,8 @@ def _count_passage(text: str, counts: _Counts) -> list[str]:
             sentence_start = sentence_start or first in ".!?"
             continue
         lowered = token.casefold()
+        if lowered.endswith(("'s", "’s")):
+            lowered = lowered[:-2]  # the class's: the word is "class"
         counts.words += 1
         if first.isdigit():
             grams.append(lowered.replace(",", ""))
@@ -274,6 +279,18 @@ def _acceptable(text: str, kind: str, size: int, count: int, noun_evidence: bool
 
 def _is_acronym(word: str) -> bool:
     return 2 <= len(word) <= 6 and word.isalpha() and word.isupper() and word.casefold() not in STOPWORDS
+
+
+# A word written as a call ("isinstance(x)") or a member (".flush"): a code name, though it looks like a word.
+_CALL = re.compile(r"\b[A-Za-z_]\w*(?=\()|(?<=\s\.)[A-Za-z_]\w*")
+
+
+def _kind(key: str, text: str, counts: _Counts) -> str:
+    """The term's kind; a word the material mostly writes as a call or a member is code."""
+    kind = term_kind(text)
+    if kind in ("term", "name") and " " not in key and 2 * counts.calls[key] >= counts.total[key]:
+        return "code"
+    return kind
 
 
 _YEAR = re.compile(r"1\d{3}|20\d{2}")

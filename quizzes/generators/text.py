@@ -10,11 +10,12 @@ from dataclasses import dataclass
 # A token, one of (first that matches wins, so a code name is never read as its parts):
 # - an ordinal (10th, 3rd);
 # - a code name: dotted (os.path.join, zlib.createGzip), with an underscore (Z_OK), camelCase
-#   (deflateEnd), a version (v2.3.4), or letters and digits glued (deflateInit2, 64KB);
+#   (deflateEnd), a version (v2.3.4), joined by colons (node:zlib, std::vector), or letters and
+#   digits glued (deflateInit2, 64KB);
 # - a word: letters (any script) joined by apostrophes or hyphens;
 # - a number like 9.8, 1,000 or 4.6.2.
 _ORDINAL = r"\d+(?i:st|nd|rd|th)(?!\w)"
-_CODE = r"[vV]\d+(?:\.\d+)+|[^\W\d]\w+(?:\.[^\W\d]\w+)+(?:\(\))?|\w*(?:[^\W\d_]\d|\d[^\W\d_]|_)\w*|[a-z]+[A-Z]\w*"
+_CODE = r"[vV]\d+(?:\.\d+)+|[^\W\d]\w*(?:::?[^\W\d]\w*)+(?=[\s,;.)]|$)|[^\W\d]\w+(?:\.[^\W\d]\w+)+(?:\(\))?|\w*(?:[^\W\d_]\d|\d[^\W\d_]|_)\w*|[a-z]+[A-Z]\w*"
 WORD = re.compile(rf"{_ORDINAL}|{_CODE}|[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,]\d+)*")
 _ORDINAL_TOKEN = re.compile(rf"{_ORDINAL}$")
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -115,7 +116,7 @@ def is_code(token: str) -> bool:
     """Whether a token (as WORD finds them) is a code name rather than a word or a number."""
     if len(token) < 2 or token[0].isdigit() or not (token[0].isalpha() or token[0] == "_"):
         return False  # a number, a quantity such as 64KB, a punctuation mark
-    return "_" in token or "." in token or any(c.isdigit() for c in token) or _CAMEL.search(token) is not None
+    return "_" in token or "." in token or ":" in token or any(c.isdigit() for c in token) or _CAMEL.search(token) is not None
 
 
 def shouting(text: str) -> bool:
