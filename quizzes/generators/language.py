@@ -21,6 +21,7 @@ SPECIFIC_RATIO = 2.0  # 100x
 # Rarer words (Zipf 3.5-4.3) are generic only when the material barely uses them more.
 UNCOMMON_ZIPF = 3.5
 UNCOMMON_RATIO = 1.3  # 20x
+PRIOR_WORDS = 2000
 
 
 @cache
@@ -76,5 +77,7 @@ def generic(text: str, count: int, total_words: int) -> bool:
     common = zipf(text)
     if common < UNCOMMON_ZIPF or total_words <= 0 or count <= 0:
         return False
-    ratio = math.log10(count / total_words * 1e9) - common
+    # The material's rate is smoothed by PRIOR_WORDS of text that does not use the word: in a
+    # short text any word said twice looks a thousand times over-used.
+    ratio = math.log10(count / (total_words + PRIOR_WORDS) * 1e9) - common
     return ratio < (SPECIFIC_RATIO if common >= COMMON_ZIPF else UNCOMMON_RATIO)
