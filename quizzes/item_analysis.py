@@ -112,7 +112,9 @@ def recompute_quiz(quiz_id: int) -> None:
     (attempts x questions rows), cheap at the scale of one user's quizzes."""
     min_attempts = settings.ITEM_ANALYSIS_MIN_ATTEMPTS
     with transaction.atomic():
-        if not Quiz.objects.select_for_update().filter(pk=quiz_id).exists():
+        # NO KEY UPDATE (PostgreSQL) serialises the submissions just as well and, unlike UPDATE,
+        # never waits on the KEY SHARE lock a foreign-key check of another attempt takes.
+        if not Quiz.objects.select_for_update(no_key=True).filter(pk=quiz_id).exists():
             return
         questions = list(Question.objects.filter(quiz_id=quiz_id).prefetch_related("choices"))
         responses: dict[int, list[ItemResponse]] = defaultdict(list)

@@ -4,15 +4,17 @@ recomputed with each submitted attempt, share_correct shown from the threshold o
 admin pages of flagged questions."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from quizzes.item_analysis import ItemChoice, ItemResponse, analyse, discrimination_index
-from quizzes.models import Question, QuestionStats
+from quizzes.item_analysis import ItemChoice, ItemResponse, analyse, discrimination_index, recompute_quiz
+from quizzes.models import Attempt, AttemptAnswer, Question, QuestionStats, Quiz
 
 from .test_api import answer_key, ready_quiz  # noqa: F401 (the fixture)
 
@@ -147,3 +149,41 @@ def test_share_correct_appears_from_the_threshold_and_flagged_questions_show_in_
     page = admin_client.get(f"/admin/quizzes/question/{mc['id']}/change/")
     assert page.status_code == 200
     assert "most picking" in page.content.decode() and f"{distractor['text']}: 5" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_both_count(user: Any, other_user: Any) -> None:
+    """Two attempts committed side by side (PostgreSQL): each recomputes under the quiz lock, no
+    deadlock, and the stats written last count both."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time")
+    quiz = Quiz.objects.create(
+        owner=user, title="t", num_questions=1, question_types=["true_false"], difficulty="easy", seed=1, status=Quiz.Status.READY
+    )
+    question = Question.objects.create(
+        quiz=quiz, position=1, type="true_false", prompt="The sky is blue.", answer="true", explanation="e",
+        page_number=1, char_start=0, char_end=1, passage="p", evidence="e",
+    )
+    both_inserted = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def submit(who: Any, right: bool) -> None:
+        try:
+            with transaction.atomic():
+                attempt = Attempt.objects.create(quiz=quiz, user=who, correct_count=int(right), question_count=1, score=100.0 * right)
+                AttemptAnswer.objects.create(attempt=attempt, question=question, response=right, is_correct=right)
+                both_inserted.wait()
+                recompute_quiz(quiz.pk)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(who, right)) for who, right in ((user, True), (other_user, False))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    stats = QuestionStats.objects.get(question=question)
+    assert (stats.answered, stats.correct, stats.share_correct) == (2, 1, 0.5)
