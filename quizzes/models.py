@@ -86,6 +86,8 @@ class Choice(models.Model):
     position = models.PositiveSmallIntegerField()
     text = models.CharField(max_length=200)
     is_correct = models.BooleanField(default=False)
+    # Why this option is right or wrong; shown only in a graded attempt, never with the question.
+    explanation = models.TextField(blank=True)
 
     class Meta:
         ordering = ["question", "position"]
@@ -143,6 +145,29 @@ class AttemptAnswer(models.Model):
     class Meta:
         ordering = ["attempt", "question__position"]
         constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="attempt_answer_unique")]
+
+
+class QuestionStats(models.Model):
+    """Item analysis of a question over the submitted attempts (quizzes/item_analysis.py),
+    recomputed with each submission: how hard it is, which options draw the answers, whether
+    strong students get it right more often than weak ones, and a flag when it looks broken."""
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, primary_key=True, related_name="stats")
+    answered = models.PositiveIntegerField(default=0)  # attempts that answered it (a skip counts, as wrong)
+    correct = models.PositiveIntegerField(default=0)
+    share_correct = models.FloatField(null=True, blank=True)  # correct / answered; null before any answer
+    choice_counts = models.JSONField(default=dict, blank=True)  # {choice id: times picked} (multiple choice)
+    # Share correct in the top 27% of attempts by score minus in the bottom 27%; null with too few.
+    discrimination = models.FloatField(null=True, blank=True)
+    flagged = models.BooleanField(default=False, db_index=True)
+    flag_reason = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "question stats"
+
+    def __str__(self) -> str:
+        return f"stats of question {self.question_id}"
 
 
 class DocumentTerms(models.Model):

@@ -158,7 +158,13 @@ def _store(quiz: Quiz, result: GenerationResult) -> None:
             question.pk = by_position[question.position]
     Choice.objects.bulk_create(
         [
-            Choice(question_id=question.pk, position=index, text=option, is_correct=option == draft.answer)
+            Choice(
+                question_id=question.pk,
+                position=index,
+                text=option,
+                is_correct=option == draft.answer,
+                explanation=draft.option_explanations[index - 1] if draft.option_explanations else "",
+            )
             for question, draft in zip(questions, result.questions)
             for index, option in enumerate(draft.options, start=1)
         ]

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from studyai.api import ObjectIdField
 
 from .generators.schema import Difficulty, QuestionType
-from .models import Attempt, AttemptAnswer, Question, Quiz
+from .models import Attempt, AttemptAnswer, Question, QuestionStats, Quiz
 
 MAX_DOCUMENTS = 20
 
@@ -29,19 +30,40 @@ class ChoiceSerializer(serializers.Serializer):
 
 
 class QuestionSerializer(serializers.ModelSerializer):
-    """A question as a quiz taker sees it: never the answer."""
+    """A question as a quiz taker sees it: never the answer (nor the options' explanations).
+    `share_correct` and `answered` (item analysis) only once ITEM_ANALYSIS_MIN_ATTEMPTS attempts
+    answered it: a share over fewer says little about the question."""
 
     options = ChoiceSerializer(many=True, source="choices")
     citation = serializers.SerializerMethodField()
+    share_correct = serializers.SerializerMethodField()
+    answered = serializers.SerializerMethodField()
 
     class Meta:
         model = Question
-        fields = ["id", "position", "type", "prompt", "options", "citation"]
+        fields = ["id", "position", "type", "prompt", "options", "citation", "share_correct", "answered"]
         read_only_fields = fields
 
     @extend_schema_field(CitationSerializer)
     def get_citation(self, question: Question) -> dict[str, Any]:
         return CitationSerializer(question).data
+
+    @extend_schema_field(serializers.FloatField(allow_null=True, help_text="share of attempts right, 0-1 (2 places)"))
+    def get_share_correct(self, question: Question) -> float | None:
+        stats = _shown_stats(question)
+        return round(stats.share_correct, 2) if stats is not None and stats.share_correct is not None else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text="attempts that answered it (a skip counts)"))
+    def get_answered(self, question: Question) -> int | None:
+        stats = _shown_stats(question)
+        return stats.answered if stats is not None else None
+
+
+def _shown_stats(question: Question) -> QuestionStats | None:
+    stats: QuestionStats | None = getattr(question, "stats", None)  # none before the first attempt
+    if stats is None or stats.answered < settings.ITEM_ANALYSIS_MIN_ATTEMPTS:
+        return None
+    return stats
 
 
 class QuizSummarySerializer(serializers.ModelSerializer):
@@ -107,6 +129,15 @@ class AttemptRequestSerializer(serializers.Serializer):
     answers = AnswerSerializer(many=True)
 
 
+class OptionExplanationSerializer(serializers.Serializer):
+    """Why an option of a multiple-choice question is right or wrong (after grading only)."""
+
+    choice = serializers.IntegerField()
+    text = serializers.CharField()
+    correct = serializers.BooleanField()
+    explanation = serializers.CharField(allow_blank=True)
+
+
 class ResultSerializer(serializers.ModelSerializer):
     """One graded answer: right or wrong, the right answer, why, and where the material says it."""
 
@@ -119,13 +150,14 @@ class ResultSerializer(serializers.ModelSerializer):
     correct_answer = serializers.SerializerMethodField()
     correct_choice = serializers.SerializerMethodField()
     explanation = serializers.CharField(source="question.explanation")
+    option_explanations = serializers.SerializerMethodField()
     citation = serializers.SerializerMethodField()
 
     class Meta:
         model = AttemptAnswer
         fields = [
             "question", "position", "type", "prompt", "your_answer", "correct", "match", "correct_answer",
-            "correct_choice", "explanation", "citation",
+            "correct_choice", "explanation", "option_explanations", "citation",
         ]
         read_only_fields = fields
 
@@ -135,6 +167,16 @@ class ResultSerializer(serializers.ModelSerializer):
     def get_correct_choice(self, answer: AttemptAnswer) -> int | None:
         """The id of the right option (multiple choice only)."""
         return next((choice.pk for choice in answer.question.choices.all() if choice.is_correct), None)
+
+    @extend_schema_field(OptionExplanationSerializer(many=True))
+    def get_option_explanations(self, answer: AttemptAnswer) -> list[dict[str, Any]]:
+        """Every option with why it is right or wrong (multiple choice; empty otherwise)."""
+        if answer.question.type != QuestionType.MULTIPLE_CHOICE:
+            return []
+        return [
+            {"choice": choice.pk, "text": choice.text, "correct": choice.is_correct, "explanation": choice.explanation}
+            for choice in answer.question.choices.all()
+        ]
 
     @extend_schema_field(CitationSerializer)
     def get_citation(self, answer: AttemptAnswer) -> dict[str, Any]:

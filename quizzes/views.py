@@ -16,6 +16,7 @@ from indexing.models import Chunk, IndexJob
 
 from .generators.schema import QuestionType
 from .grading import InvalidAnswers, judge, parse_answers
+from .item_analysis import recompute_quiz
 from .models import Attempt, AttemptAnswer, Quiz
 from .serializers import (
     AttemptRequestSerializer,
@@ -51,7 +52,7 @@ class QuizViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
             .order_by("-id")
         )
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related("questions__choices")
+            queryset = queryset.prefetch_related("questions__choices", "questions__stats")
         return queryset
 
     def get_serializer_class(self) -> Any:
@@ -133,6 +134,8 @@ class QuizViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
                     for j in judgements
                 ]
             )
+            # In the same transaction: the stats never disagree with the committed attempts.
+            recompute_quiz(quiz.pk)
         attempt = Attempt.objects.prefetch_related("answers__question__choices").get(pk=attempt.pk)
         return Response(AttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 

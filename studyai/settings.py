@@ -272,3 +272,6 @@ STUDYAI_QUIZZES = {
         "MAX_PASSAGES": env_int("QUIZ_LLM_MAX_PASSAGES", 12),  # passages shown to the model
     },
 }
+# Item analysis (quizzes/item_analysis.py): a question's share correct is shown in the API, and a
+# question flagged, only once this many attempts answered it; fewer say little about the question.
+ITEM_ANALYSIS_MIN_ATTEMPTS = env_int("ITEM_ANALYSIS_MIN_ATTEMPTS", 5)

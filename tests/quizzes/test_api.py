@@ -59,10 +59,11 @@ def test_create_returns_202_and_generation_runs_in_the_background(
 def test_questions_are_shown_without_answers_but_with_their_citation(ready_quiz: dict[str, Any]) -> None:
     assert len(ready_quiz["questions"]) == 12
     for question in ready_quiz["questions"]:
-        assert set(question) == {"id", "position", "type", "prompt", "options", "citation"}
+        assert set(question) == {"id", "position", "type", "prompt", "options", "citation", "share_correct", "answered"}
         assert set(question["citation"]) == {"document", "page", "char_start", "char_end", "passage"}
+        assert question["share_correct"] is None and question["answered"] is None  # no attempts yet
         for option in question["options"]:
-            assert set(option) == {"id", "text"}  # no is_correct
+            assert set(option) == {"id", "text"}  # no is_correct, no explanation
 
 
 @pytest.mark.parametrize(
