@@ -1,6 +1,7 @@
 """Generate a quiz from every document of the evaluation corpus (bench/corpus) and say what
 happened to each: pages extracted, passages, key terms, questions made (by type), or the
-exception that stopped it and at which stage. A smoke run, not a test: a document that crashes
+exception that stopped it and at which stage (and, when the key terms crashed, what the generator
+makes of the passages without them). A smoke run, not a test: a document that crashes
 is reported and the next one is tried. Offline generator only (no LLM provider), no database.
 
     .venv/bin/python bench/corpus_smoke.py [--questions 10] [--slug SLUG ...]
@@ -17,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:  # so `bench` and the apps import when run as a script too
     sys.path.insert(0, str(BASE_DIR))
 
-from bench.corpus import DOCUMENTS, CorpusDocument, material, pages  # noqa: E402
+from bench.corpus import DOCUMENTS, CorpusDocument, document_id, material, pages, passages  # noqa: E402
 
 SHORT = {"multiple_choice": "mc", "true_false": "tf", "fill_in_the_blank": "blank", "short_answer": "short"}
 
@@ -39,7 +40,10 @@ def run(document: CorpusDocument, num_questions: int) -> str:
         result = generate(built, QuizSpec(num_questions=num_questions, question_types=tuple(QuestionType)))
     except Exception as exc:  # noqa: BLE001 - report it and go on with the next document
         message = " ".join(str(exc).split())[:200]
-        return f"{len(texts):>3} pages  CRASHED in {stage}: {type(exc).__name__}: {message}  ({time.monotonic() - started:.1f} s)"
+        line = f"{len(texts):>3} pages  CRASHED in {stage}: {type(exc).__name__}: {message}"
+        if stage == "material":
+            line += f"; {without_terms(document, texts, num_questions)}"
+        return line + f"  ({time.monotonic() - started:.1f} s)"
     types = Counter(SHORT.get(str(q.type), str(q.type)) for q in result.questions)
     made = ", ".join(f"{count} {name}" for name, count in sorted(types.items())) or "none"
     line = (
@@ -49,6 +53,21 @@ def run(document: CorpusDocument, num_questions: int) -> str:
     if result.shortfall_reason:
         line += f"; shortfall: {result.shortfall_reason}"
     return line + f"  ({time.monotonic() - started:.1f} s)"
+
+
+def without_terms(document: CorpusDocument, texts: list[str], num_questions: int) -> str:
+    """When the key terms crash: what the generator makes of the passages with no key terms, to
+    tell a crash in key_terms from one in the generator."""
+    from quizzes.generators.pipeline import generate
+    from quizzes.generators.schema import Material, QuestionType, QuizSpec
+
+    try:
+        chunks = passages(document, texts)
+        result = generate(Material(chunks, {document_id(document): []}), QuizSpec(num_questions, tuple(QuestionType)))
+    except Exception as exc:  # noqa: BLE001
+        return f"without key terms: also {type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+    reason = f" ({result.shortfall_reason})" if result.shortfall_reason else ""
+    return f"without key terms: {len(result.questions)}/{num_questions} questions{reason}"
 
 
 def main() -> int:

@@ -54,8 +54,9 @@ class Book(FPDF):
 
     def footer(self) -> None:
         self.set_y(-16)
-        self.set_font("serif", size=9)
-        self.cell(0, 5, f"— {self.page_no()} —", align="C")
+        self.set_font("serif", size=10)
+        # Brackets: Tesseract drops a lone "2" or "— 2 —" at the foot of a page, but reads "[2]".
+        self.cell(0, 5, f"[{self.page_no()}]", align="C")
 
 
 def build(count: int) -> Book:
