@@ -1,0 +1,1 @@
+"""The evaluation corpus (bench/corpus): present, licensed, extractable, made into material."""
