@@ -15,9 +15,6 @@ from documents.extract import sniff_file
 # Today quizzes.generators.terms.term_kind calls int() on a dotted number of four characters
 # ("10.1", "3.11", "1.12"), so key_terms, and with it any quiz of these documents, raises
 # ValueError. Strict: when that is fixed these pass, and this set must be emptied.
-TERM_KIND_BUG = frozenset(
-    {"python-tutorial-classes", "debian-policy-upgrading-checklist", "gzip-manual", "python-reference-datamodel", "latex-usrguide"}
-)
 MAX_FILE_BYTES = 1_500_000
 MAX_CORPUS_BYTES = 6_000_000
 KINDS = {"textbook", "manual", "specification", "ocr-scan", "legal", "api-reference", "typeset-pdf", "word-document"}
@@ -116,16 +113,7 @@ def test_passages_are_the_indexers_chunks_of_the_pages(document: CorpusDocument)
         assert passage.text.strip()
 
 
-@pytest.mark.parametrize(
-    "document",
-    [
-        pytest.param(d, marks=pytest.mark.xfail(raises=ValueError, strict=True, reason="term_kind: int('10.1')"))
-        if d.slug in TERM_KIND_BUG
-        else d
-        for d in DOCUMENTS
-    ],
-    ids=ids(DOCUMENTS),
-)
+@pytest.mark.parametrize("document", DOCUMENTS, ids=ids(DOCUMENTS))
 def test_material_has_passages_and_key_terms(document: CorpusDocument) -> None:
     built = material(document, list(extracted(document.slug)))
     assert built.passages
