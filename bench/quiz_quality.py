@@ -162,7 +162,10 @@ def _points_back(prompt: str) -> bool:
             text = text[len(prefix) :].strip()
             break
     first_sentence = re.split(r"(?<=[.?!])\s", text, maxsplit=1)[0]
-    first = first_sentence.split(" ", 1)[0].strip(",.;:\"'(").casefold()
+    first_words = first_sentence.split(" ", 2)
+    first = first_words[0].strip(",.;:\"'(").casefold()
+    if first in ("this", "these") and len(first_words) > 1 and first_words[1][:1].isupper():
+        first = ""  # "This License", "These Terms": the document naming itself
     return first in _POINTING or re.search(r"\bthus\b|\bthe above\b", first_sentence, re.I) is not None
 
 

@@ -31,10 +31,28 @@ CALLED = re.compile(r"^(?P<rest>[^,;:]+?) (?P<verb>is|are|was|were) called (?P<t
 _IDEAL_WORDS = 18
 
 
+# "this", "these", "such" anywhere stand for something said before ("does not interpret this as",
+# "this provision", "All of these"), except before a name or the document itself ("this License",
+# "this manual") and in "such as", "such that".
+_DEICTIC = re.compile(r"\b(?:this|these|those|such)\b(?:\s+(\w+))?", re.I)
+_SELF_NOUNS = frozenset(
+    """document manual licence license chapter section tutorial guide book specification page article
+    appendix standard""".split()
+)
+
+
 def points_back(sentence: str) -> bool:
     """Whether `sentence` needs the one before it to be understood."""
     first = sentence.lstrip("\"'(").split(" ", 1)[0].strip(",.;:").casefold()
-    return first in POINTING_BACK or REFERS_BACK.search(sentence) is not None
+    if (first in POINTING_BACK and first not in ("this", "these", "those", "such")) or REFERS_BACK.search(sentence):
+        return True
+    for match in _DEICTIC.finditer(sentence):
+        following = match.group(1) or ""
+        if match.group(0)[:4].casefold() == "such" and following.casefold() in ("as", "that"):
+            continue
+        if not (following[:1].isupper() or following.casefold() in _SELF_NOUNS):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ _BEFORE_VERBS = frozenset("to will can could would may might must should shall w
 # A false statement swaps in a term said at most this far away (a fraction of the document).
 MAX_SWAP_DISTANCE = 0.25
 MAX_DROPPED = 200
+MAX_FRAME_CHECKS = 40  # swaps looked up in the material for a false statement, closest first
 # A number is asked for only as a count of something ("uses 15 _____" is not asked, "uses _____
 # bits" is), and never as a label: after these words it names a figure, a draft, a version.
 _NUMBER_LABELS = frozenset(
@@ -206,7 +207,35 @@ class _Glossary:
         self.passages = passages
         self.texts = texts  # the passages' text with page furniture blanked
         self._folded: list[str] | None = None
+        self._joined: str | None = None
         self._found: dict[str, tuple[int, str, bool] | None] = {}
+
+    def _all(self) -> str:
+        if self._folded is None:
+            self._folded = [text.casefold() for text in self.texts]
+        if self._joined is None:
+            self._joined = "\n\n".join(self._folded)
+        return self._joined
+
+    def said_with(self, key: str, before: str, after: str) -> bool:
+        """Whether the material says `key` right after the word `before` or right before `after`
+        (either may be ""): it is used in the same frame, so it is a real alternative there."""
+        text = self._all()
+        if key not in text:
+            return False
+        word = rf"(?<![\w-]){re.escape(key)}(?![\w-])"
+        patterns = ([rf"{word}\s+{re.escape(after)}(?!\w)"] if after else []) + ([rf"(?<!\w){re.escape(before)}\s+{word}"] if before else [])
+        return any(re.search(pattern, text) for pattern in patterns)
+
+    def said_together(self, a: str, b: str, besides: int) -> bool:
+        """Whether some passage other than number `besides` says both `a` and `b` (siblings of a
+        list: "Gzip, Deflate and Brotli")."""
+        self._all()
+        assert self._folded is not None
+        return any(
+            index != besides and a in folded and b in folded and contains_phrase(folded, a) and contains_phrase(folded, b)
+            for index, folded in enumerate(self._folded)
+        )
 
     def where(self, term: KeyTerm) -> tuple[int, str, bool] | None:
         """(page, sentence, defines it) for `term`, or None when no sentence holds it."""
@@ -368,6 +397,8 @@ class _Builder:
         previous = candidate.text[before[-1][0] : before[-1][1]].casefold() if before else ""
         if f"{previous} {term.key}".strip() in _IDIOMS:
             return False  # "For _____, asyncio.Future ...": the blank is "instance" of "for instance"
+        if candidate.text[max(0, occurrence.start - 1) : occurrence.start] in ("⟨", "{", "<", "\\") or candidate.text[occurrence.end : occurrence.end + 1] in ("⟩", "}", ">"):
+            return False  # a placeholder of a syntax ("⟨_____⟩"), not a concept
         if term.kind == "number":
             if _LEADING_ZERO.match(term.key) or term.key.count(".") > 1 or not term.key.replace(",", "").replace(".", "").isdigit():
                 return False  # a label (02), a version (4.6.2), a quantity glued to its unit (64KB)
@@ -424,9 +455,13 @@ class _Builder:
             eligible.sort(key=lambda o: (-o.term.score * (1 + 0.3 * (o.term.words - 1)), o.start))
         return eligible[0]
 
-    def _distractors(self, answer: KeyTerm, count: int, candidate: Candidate, avoid_passage: bool = False) -> list[KeyTerm] | None:
+    def _distractors(
+        self, answer: KeyTerm, count: int, candidate: Candidate, avoid_passage: bool = False, frame: tuple[str, str] | None = None
+    ) -> list[KeyTerm] | None:
         """`count` terms of the answer's kind and form, never the answer nor containing it (nor
-        contained in it), none in the sentence; closest in form first on hard, looser on easy."""
+        contained in it), none in the sentence; closest in form first on hard, looser on easy.
+        With `frame` (the words around the answer), only terms the material uses in that frame
+        or beside the answer elsewhere: the alternatives a reader would accept as real."""
         # Keys are folded words joined by single spaces: padded, a substring test is a
         # whole-word phrase test.
         padded_answer = f" {answer.key} "
@@ -446,6 +481,8 @@ class _Builder:
                 continue
             pool.append((_distance(answer, term), term))
         pool.sort(key=lambda item: (item[0], item[1].key))
+        if frame is not None:
+            pool = [item for item in pool[:MAX_FRAME_CHECKS] if self._fits_frame(item[1], answer, frame, candidate)]
         window = {Difficulty.HARD: 1, Difficulty.MEDIUM: 2, Difficulty.EASY: 4}[self.spec.difficulty]
         shortlist = [term for _, term in pool[: max(count, count * window)]]
         chosen: list[KeyTerm] = []
@@ -457,13 +494,20 @@ class _Builder:
                 return sorted(chosen, key=lambda t: t.key)
         return None
 
+    def _fits_frame(self, term: KeyTerm, answer: KeyTerm, frame: tuple[str, str], candidate: Candidate) -> bool:
+        before, after = frame
+        if before or after:
+            return self.glossary.said_with(term.key, before, after)
+        return self.glossary.said_together(term.key, answer.key, besides=candidate.order // 10_000)
+
     def _swap(self, candidate: Candidate) -> tuple[str, str, str] | None:
         """The sentence with one key term replaced by a term of the same kind that the passage
         never mentions, so the statement is false rather than accidentally true."""
         occurrence = self._answer(candidate)
         if occurrence is None:
             return None
-        swaps = self._distractors(occurrence.term, 1, candidate, avoid_passage=True)
+        frame = _neighbours(candidate.text, occurrence)
+        swaps = self._distractors(occurrence.term, 1, candidate, avoid_passage=True, frame=frame)
         if swaps is None:
             return None
         if occurrence.term.kind in ("term", "name") and abs(swaps[0].position - occurrence.term.position) > MAX_SWAP_DISTANCE:
@@ -474,6 +518,23 @@ class _Builder:
             swap = swap[:1].upper() + swap[1:]
         before = _fix_article(before, swap)
         return before + swap + after, candidate.text[occurrence.start : occurrence.end], swap
+
+
+def _neighbours(text: str, occurrence: Occurrence) -> tuple[str, str]:
+    """The content words right before and right after the occurrence (folded; "" for a stop
+    word, a number, punctuation in between, or none)."""
+    before = [m for m in WORD.finditer(text, 0, occurrence.start)]
+    after = WORD.search(text, occurrence.end)
+
+    def content(match: re.Match[str] | None, gap: str) -> str:
+        if match is None or gap.strip():
+            return ""
+        word = match.group().casefold()
+        return "" if word in STOPWORDS or not word[:1].isalpha() else word
+
+    previous = content(before[-1], text[before[-1].end() : occurrence.start]) if before else ""
+    following = content(after, text[occurrence.end : after.start()]) if after else ""
+    return previous, following
 
 
 def _same_form(answer: KeyTerm, term: KeyTerm) -> bool:
