@@ -36,6 +36,7 @@ class LLMQuestion(BaseModel):
     type: QuestionType
     prompt: Annotated[str, Field(min_length=1, max_length=600)]
     options: list[str] = []
+    option_explanations: list[Annotated[str, Field(max_length=600)]] = []
     answer: str | bool
     explanation: Annotated[str, Field(min_length=1, max_length=1200)]
     passage: Annotated[str, Field(pattern=r"^P\d+$")]
@@ -196,7 +197,8 @@ def _messages(passages: Sequence[Passage], spec: QuizSpec) -> list[dict[str, str
         '{"questions": [{"type": one of ' + kinds + ', "prompt": str, "options": [str] (multiple_choice only: 4 options, '
         'exactly one correct, the others plausible terms of the same kind from the material), "answer": str (the correct '
         'option\'s exact text; for true_false "true" or "false"; for fill_in_the_blank the missing words, the prompt marking '
-        'the gap with _____), "explanation": str, "passage": the id of the passage, like "P3", "evidence": one complete '
+        'the gap with _____), "explanation": str, "option_explanations": [str] (multiple_choice only: for each option in '
+        'order, one sentence saying why it is right or wrong, citing where the material says so), "passage": the id of the passage, like "P3", "evidence": one complete '
         "sentence copied exactly from that passage that contains the answer}]}. Never put the answer in the prompt."
     )
     material = "\n\n".join(
@@ -217,6 +219,7 @@ def _draft(item: LLMQuestion, passages: Sequence[Passage]) -> QuestionDraft:
         type=item.type,
         prompt=squash(item.prompt),
         options=[squash(option) for option in item.options],
+        option_explanations=[squash(text) for text in item.option_explanations] if item.type == QuestionType.MULTIPLE_CHOICE else [],
         answer=squash(answer),
         explanation=squash(item.explanation),
         evidence=squash(item.evidence),

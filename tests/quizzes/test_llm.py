@@ -50,6 +50,7 @@ def good_questions(body: dict[str, Any]) -> dict[str, Any]:
             {
                 "type": "multiple_choice", "prompt": "In which part of the chloroplast does the Calvin cycle take place?",
                 "options": ["stroma", "thylakoid", "nucleus", "cytoplasm"], "answer": "stroma",
+                "option_explanations": ["Right: the passage says so.", "Wrong: the light reactions run there.", "Wrong: no.", "Wrong: no."],
                 "explanation": "The Calvin cycle runs in the stroma.", "passage": calvin, "evidence": CALVIN,
             },
             {"type": "true_false", "prompt": f"True or false: {PAIRS}", "answer": True, "explanation": "Base pairing.", "passage": pairs, "evidence": PAIRS},
@@ -71,6 +72,8 @@ def test_valid_output_is_used_after_the_gates_and_the_rest_is_offline(fake: Fake
     llm = [q for q in result.questions if q.source == "llm"]
     assert [q.answer for q in llm] == ["stroma", "true"]
     assert llm[0].passage.text.find(CALVIN) >= 0 and llm[0].options == ["stroma", "thylakoid", "nucleus", "cytoplasm"]
+    assert llm[0].option_explanations[1] == "Wrong: the light reactions run there."
+    assert "option_explanations" in fake.requests[0]["messages"][0]["content"]
     assert len(result.questions) == 5 and result.generator == "llm+offline"
     assert [(d.gate, d.draft.prompt) for d in result.dropped if d.draft.source == "llm"] == [
         ("gives_away", "Where in the stroma does the Calvin cycle take place?")
