@@ -25,6 +25,7 @@ EDGE_LINES = 2  # lines with text at the top and at the bottom of a page that ma
 MIN_PAGES = 3  # a running head recurs on at least this many pages ...
 MIN_SHARE = 0.05  # ... and on at least this share of the document's pages
 MAX_CHARS = 100  # longer lines are text, not a head
+MAX_HEAD_CHARS = 70  # a running head is short: longer edge lines are not compared with each other
 SIMILAR = 85  # token-sort ratio (0-100) at which two OCR'd heads are the same head
 
 _LINE = re.compile(r"[^\n]+")
@@ -53,7 +54,7 @@ class Furniture:
         for document, page, start, line in self._edge_lines(passages):
             self._edges.add((document, page, start))
             shape = _shape(line)
-            if shape and "#" != shape and not _PAGE_NUMBER.match(line.strip()):
+            if shape and "#" != shape and len(shape) <= MAX_HEAD_CHARS and not _PAGE_NUMBER.match(line.strip()):
                 seen[document][shape].add(page)
         for passage in passages:
             pages_of[passage.document_id].add(passage.page_number)
@@ -109,15 +110,18 @@ def _text_lines(text: str) -> list[re.Match[str]]:
 
 
 def _recurring(shapes: dict[str, set[int]], needed: int) -> list[str]:
-    """Shapes on at least `needed` pages, counting near-identical shapes (OCR) as one."""
-    groups: list[tuple[str, set[int]]] = []
-    for shape, pages in sorted(shapes.items(), key=lambda item: -len(item[1])):
-        match = process.extractOne(shape, [g[0] for g in groups], scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR) if groups else None
-        if match is None:
-            groups.append((shape, set(pages)))
-        else:
-            groups[match[2]][1].update(pages)
-    return [shape for shape, pages in groups if len(pages) >= needed]
+    """Shapes on at least `needed` pages, counting near-identical shapes (OCR) as one: each
+    shape's pages are pooled with those of every shape similar to it."""
+    names = list(shapes)
+    heads = []
+    for name in names:
+        pages = set(shapes[name])
+        if len(pages) < needed:
+            for other, _, _ in process.extract(name, names, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR, limit=None):
+                pages |= shapes[other]
+        if len(pages) >= needed:
+            heads.append(name)
+    return heads
 
 
 def _is_head(shape: str, heads: list[str]) -> bool:

@@ -62,6 +62,22 @@ def can_be_noun(word: str) -> bool:
     return tag.startswith("NN")
 
 
+# A word in capitals this common (Zipf) is a word shouted, not an acronym: JUNE, NOTE, SIEGE.
+SHOUTED_ZIPF = 3.9
+
+
+@lru_cache(maxsize=16384)
+def shouted_word(token: str) -> bool:
+    """Whether an all-capitals token is an ordinary word set in capitals ("JUNE 10.-The heat",
+    "NOTE:") rather than an acronym (DNA, HTTP, CPU): the lexicon knows the word in lower case or
+    capitalised but not as a capitalised acronym, and it is common English."""
+    lexicon = _lexicon()
+    if lexicon.get(token) == "NNP":
+        return False  # DNA, USA, NASA
+    known = lexicon.get(token.casefold()) is not None or lexicon.get(token.capitalize()) is not None
+    return known and zipf(token.casefold()) >= SHOUTED_ZIPF
+
+
 @lru_cache(maxsize=65536)
 def zipf(text: str) -> float:
     """How common `text` (a word or phrase) is in general English, on the Zipf scale (0: unseen)."""

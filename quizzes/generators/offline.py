@@ -36,7 +36,7 @@ from .schema import (
 )
 from . import language
 from .schema import Passage
-from .text import GENERIC_NOUNS, STOPWORDS, WORD, contains_phrase, fold, related, sentence_problem, sentences
+from .text import GENERIC_NOUNS, STOPWORDS, WORD, contains_phrase, fold, related, sentence_problem, sentence_spans, squash
 
 logger = logging.getLogger(__name__)
 
@@ -202,40 +202,34 @@ class _Glossary:
     else the first sentence that uses it. For explaining why a distractor is wrong."""
 
     MAX_QUOTE = 280
+    MAX_LOOKED = 6  # passages read for a term's definition before settling for its first use
 
     def __init__(self, passages: list[Passage], texts: list[str]) -> None:
         self.passages = passages
         self.texts = texts  # the passages' text with page furniture blanked
-        self._folded: list[str] | None = None
+        self._padded: list[str] | None = None
         self._joined: str | None = None
         self._found: dict[str, tuple[int, str, bool] | None] = {}
 
-    def _all(self) -> str:
-        if self._folded is None:
-            self._folded = [text.casefold() for text in self.texts]
-        if self._joined is None:
-            self._joined = "\n\n".join(self._folded)
-        return self._joined
+    def _words(self) -> list[str]:
+        """Each passage folded, whitespace squashed, a space around: searched with `_has_words`
+        (str.find, in C), never tokenised, as it runs over the whole material."""
+        if self._padded is None:
+            self._padded = [f" {' '.join(text.casefold().split())} " for text in self.texts]
+            self._joined = "\n".join(self._padded)
+        return self._padded
 
     def said_with(self, key: str, before: str, after: str) -> bool:
         """Whether the material says `key` right after the word `before` or right before `after`
         (either may be ""): it is used in the same frame, so it is a real alternative there."""
-        text = self._all()
-        if key not in text:
-            return False
-        word = rf"(?<![\w-]){re.escape(key)}(?![\w-])"
-        patterns = ([rf"{word}\s+{re.escape(after)}(?!\w)"] if after else []) + ([rf"(?<!\w){re.escape(before)}\s+{word}"] if before else [])
-        return any(re.search(pattern, text) for pattern in patterns)
+        self._words()
+        assert self._joined is not None
+        return bool(after and _has_words(self._joined, f"{key} {after}")) or bool(before and _has_words(self._joined, f"{before} {key}"))
 
     def said_together(self, a: str, b: str, besides: int) -> bool:
         """Whether some passage other than number `besides` says both `a` and `b` (siblings of a
         list: "Gzip, Deflate and Brotli")."""
-        self._all()
-        assert self._folded is not None
-        return any(
-            index != besides and a in folded and b in folded and contains_phrase(folded, a) and contains_phrase(folded, b)
-            for index, folded in enumerate(self._folded)
-        )
+        return any(index != besides and _has_words(words, a) and _has_words(words, b) for index, words in enumerate(self._words()))
 
     def where(self, term: KeyTerm) -> tuple[int, str, bool] | None:
         """(page, sentence, defines it) for `term`, or None when no sentence holds it."""
@@ -244,23 +238,26 @@ class _Glossary:
         return self._found[term.key]
 
     def _look_up(self, term: KeyTerm) -> tuple[int, str, bool] | None:
-        if self._folded is None:
-            self._folded = [text.casefold() for text in self.texts]
         first: tuple[int, str, bool] | None = None
         looked = 0
-        for index, folded in enumerate(self._folded):
-            if term.key not in folded:
+        for index, words in enumerate(self._words()):
+            if not _has_words(words, term.key):
                 continue
             looked += 1
-            for sentence in sentences(self.texts[index]):
-                if len(sentence.text) > self.MAX_QUOTE or not contains_phrase(sentence.text, term.key) or sentence_problem(sentence.text):
+            text = self.texts[index]
+            for start, end in sentence_spans(text):
+                raw = text[start:end]
+                if end - start > self.MAX_QUOTE or term.key not in raw.casefold():
+                    continue  # cheap tests first: this runs over many sentences
+                sentence = squash(raw)
+                if not contains_phrase(sentence, term.key) or sentence_problem(sentence):
                     continue
-                match = DEFINITION.match(sentence.text)
+                match = DEFINITION.match(sentence)
                 if match is not None and fold(match.group("term")) == term.key:
-                    return self.passages[index].page_number, sentence.text, True
+                    return self.passages[index].page_number, sentence, True
                 if first is None:
-                    first = (self.passages[index].page_number, sentence.text, False)
-            if looked >= 30:
+                    first = (self.passages[index].page_number, sentence, False)
+            if looked >= self.MAX_LOOKED and first is not None:
                 break  # enough looking: most terms are defined where they are first used
         return first
 
@@ -557,9 +554,22 @@ def _quote(sentence: str) -> str:
     return sentence if len(sentence) <= 300 else sentence[:297].rsplit(" ", 1)[0] + " ..."
 
 
+def _has_words(haystack: str, phrase: str) -> bool:
+    """Whether `phrase` (folded words, one space apart) is in `haystack` (folded, squashed,
+    padded with a space) as whole words."""
+    start = haystack.find(phrase)
+    while start != -1:
+        end = start + len(phrase)
+        if not haystack[start - 1].isalnum() and (end >= len(haystack) or not haystack[end].isalnum()):
+            return True
+        start = haystack.find(phrase, start + 1)
+    return False
+
+
 def _padded_words(text: str) -> str:
     """The text's words, folded, one space apart and around: ' the calvin cycle runs '."""
-    return f" {' '.join(WORD.findall(text.casefold())).replace(',', '')} "
+    joined = f" {' '.join(WORD.findall(text.casefold())).replace(',', '')} "
+    return joined.replace("'s ", " ").replace("’s ", " ")  # the class's: the word is "class", as in the key
 
 
 def _verb_slot(before: str) -> bool:

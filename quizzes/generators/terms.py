@@ -82,7 +82,8 @@ def key_terms(passages: Sequence[Passage], limit: int = MAX_TERMS) -> list[KeyTe
         previous = passage
         countable = " . ".join(_countable(text, skip))
         grams = _count_passage(countable, counts)
-        counts.calls.update(m.casefold() for m in _CALL.findall(countable))
+        if "(" in countable or " ." in countable:
+            counts.calls.update(m.casefold() for m in _CALL.findall(countable))
         occurrences.extend(grams)
         distinct = set(grams)
         counts.passages.update(distinct)
@@ -155,16 +156,17 @@ def _count_passage(text: str, counts: _Counts) -> list[str]:
     run_marked = False
     previous: str | None = None  # the word before this token; None after punctuation
     sentence_start = True
+    words = 0
     for token in _TOKEN.findall(text):
         first = token[0]
-        if is_code(token) or is_ordinal(token):
+        if not token.isalpha() and (is_code(token) or is_ordinal(token)):
             # A code name is a term on its own, never part of a phrase; an ordinal is neither.
             if w1:
                 _end_run(ends, w1, w2, w3)
                 w1 = w2 = w3 = ""
             if not is_ordinal(token):
                 grams.append(token.casefold())
-                counts.words += 1
+                words += 1
             previous = token.casefold()
             sentence_start = False
             continue
@@ -176,13 +178,16 @@ def _count_passage(text: str, counts: _Counts) -> list[str]:
             sentence_start = sentence_start or first in ".!?"
             continue
         lowered = token.casefold()
-        if lowered.endswith(("'s", "’s")):
+        if lowered[-2:] in ("'s", "’s"):
             lowered = lowered[:-2]  # the class's: the word is "class"
-        counts.words += 1
+        words += 1
+        upper = token.isupper()
+        if upper and len(token) > 2 and language.shouted_word(token):
+            token, upper = lowered, False  # JUNE is the word june in capitals, no acronym
         if first.isdigit():
             grams.append(lowered.replace(",", ""))
             content = False
-        elif token.isupper():
+        elif upper:
             content = _is_acronym(token) and not _ROMAN_NUMERAL.match(token)
         else:
             content = len(token) >= 3 and lowered not in STOPWORDS
@@ -217,6 +222,7 @@ def _count_passage(text: str, counts: _Counts) -> list[str]:
         _end_run(ends, w1, w2, w3)
     counts.after_marker.update(marked)
     counts.ends_run.update(ends)
+    counts.words += words
     return grams
 
 

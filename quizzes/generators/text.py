@@ -16,9 +16,13 @@ from dataclasses import dataclass
 # - a number like 9.8, 1,000 or 4.6.2.
 _ORDINAL = r"\d+(?i:st|nd|rd|th)(?!\w)"
 _CODE = r"[vV]\d+(?:\.\d+)+|[^\W\d]\w*(?:::?[^\W\d]\w*)+(?=[\s,;.)]|$)|[^\W\d]\w+(?:\.[^\W\d]\w+)+(?:\(\))?|\w*(?:[^\W\d_]\d|\d[^\W\d_]|_)\w*|[a-z]+[A-Z]\w*"
-WORD = re.compile(rf"{_ORDINAL}|{_CODE}|[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,]\d+)*")
+# The first alternative is the common case made fast: a plain word that no ".", ":" or word
+# character follows cannot be part of a code name, and is taken without trying the others.
+_PLAIN = r"[^\W\d_]++(?:['’-][^\W\d_]+)*+(?![\w.:])"
+WORD = re.compile(rf"{_PLAIN}|{_ORDINAL}|{_CODE}|[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,]\d+)*")
 _ORDINAL_TOKEN = re.compile(rf"{_ORDINAL}$")
-_CAMEL = re.compile(r"[a-z][A-Z]")
+_CAPITALISED_WORD = re.compile(r"\b[^\W\d_a-z]{2,}\b")
+_CODE_MARK = re.compile(r"[_.:\d]|[a-z][A-Z]")  # what makes a token that starts with a letter a code name
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-"})
 
@@ -116,12 +120,14 @@ def is_code(token: str) -> bool:
     """Whether a token (as WORD finds them) is a code name rather than a word or a number."""
     if len(token) < 2 or token[0].isdigit() or not (token[0].isalpha() or token[0] == "_"):
         return False  # a number, a quantity such as 64KB, a punctuation mark
-    return "_" in token or "." in token or ":" in token or any(c.isdigit() for c in token) or _CAMEL.search(token) is not None
+    return _CODE_MARK.search(token) is not None
 
 
 def shouting(text: str) -> bool:
     """Whether `text` is set in capitals (a running head, a title): most of its words, and at
     least three, are upper case."""
+    if len(_CAPITALISED_WORD.findall(text)) < 3:
+        return False  # the common case, found by one cheap scan
     tokens = [t for t in WORD.findall(text) if not t[:1].isdigit() and len(t) > 1]
     upper = sum(1 for t in tokens if t.isupper())
     return upper >= 3 and upper > 0.6 * len(tokens)
