@@ -11,6 +11,7 @@ Both load lazily, once per process (~0.5 s each), on the first question generate
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
@@ -97,3 +98,10 @@ def generic(text: str, count: int, total_words: int) -> bool:
     # short text any word said twice looks a thousand times over-used.
     ratio = math.log10(count / (total_words + PRIOR_WORDS) * 1e9) - common
     return ratio < (SPECIFIC_RATIO if common >= COMMON_ZIPF else UNCOMMON_RATIO)
+
+
+def misread(word: str) -> bool:
+    """Whether `word` looks like OCR's misreading of an English word: unknown to English as
+    written, common once its accents are dropped ("séssion")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return plain != word and zipf(word) < 1.0 and zipf(plain) >= 3.0

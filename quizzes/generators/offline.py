@@ -480,6 +480,11 @@ class _Builder:
         pool.sort(key=lambda item: (item[0], item[1].key))
         if frame is not None:
             pool = [item for item in pool[:MAX_FRAME_CHECKS] if self._fits_frame(item[1], answer, frame, candidate)]
+        else:
+            # Terms the material uses in the answer's frame are the most plausible distractors: first.
+            around = _neighbours(candidate.text, _occurrence_of(candidate, answer))
+            head = sorted(pool[:MAX_FRAME_CHECKS], key=lambda item: not self._fits_frame(item[1], answer, around, candidate))
+            pool = head + pool[MAX_FRAME_CHECKS:]
         window = {Difficulty.HARD: 1, Difficulty.MEDIUM: 2, Difficulty.EASY: 4}[self.spec.difficulty]
         shortlist = [term for _, term in pool[: max(count, count * window)]]
         chosen: list[KeyTerm] = []
@@ -517,6 +522,13 @@ class _Builder:
         return before + swap + after, candidate.text[occurrence.start : occurrence.end], swap
 
 
+def _occurrence_of(candidate: Candidate, term: KeyTerm) -> Occurrence:
+    for occurrence in candidate.occurrences:
+        if occurrence.term.key == term.key:
+            return occurrence
+    return Occurrence(term, 0, 0)
+
+
 def _neighbours(text: str, occurrence: Occurrence) -> tuple[str, str]:
     """The content words right before and right after the occurrence (folded; "" for a stop
     word, a number, punctuation in between, or none)."""
@@ -546,8 +558,18 @@ def _same_form(answer: KeyTerm, term: KeyTerm) -> bool:
         return ("." in answer.key) == ("." in term.key)
     if answer.kind == "term" and _plural(answer.key) != _plural(term.key):
         return False
+    if answer.kind == "code" and _code_shape(answer.text) != _code_shape(term.text):
+        return False  # zlib.constants.Z_OK beside brotli_param_large_window gives the answer away
     shortest, longest = sorted((len(answer.key), len(term.key)))
     return longest <= 2.5 * max(shortest, 3)
+
+
+def _code_shape(name: str) -> tuple[bool, bool, bool, str]:
+    """What a reader sees of a code name's form: dotted, a call, joined by colons, and its case
+    (CAPITALS, lower, Mixed)."""
+    letters = [c for c in name if c.isalpha()]
+    case = "upper" if all(c.isupper() for c in letters) else "lower" if all(c.islower() for c in letters) else "mixed"
+    return "." in name.rstrip("()"), name.endswith("()"), ":" in name, case
 
 
 def _quote(sentence: str) -> str:

@@ -62,6 +62,7 @@ class _Counts:
     capitals: Counter[str] = field(default_factory=Counter)  # capitalised words away from a sentence start
     initial: dict[str, str] = field(default_factory=dict)  # a word as first written at a sentence start
     initial_count: Counter[str] = field(default_factory=Counter)
+    code: dict[str, str] = field(default_factory=dict)  # a code name as first written (Z_MEM_ERROR)
     calls: Counter[str] = field(default_factory=Counter)  # words written as calls or members: "isinstance(", ".flush"
     words: int = 0  # words counted, for how often a term is said per word of the material
 
@@ -166,6 +167,7 @@ def _count_passage(text: str, counts: _Counts) -> list[str]:
                 w1 = w2 = w3 = ""
             if not is_ordinal(token):
                 grams.append(token.casefold())
+                counts.code.setdefault(token.casefold(), token)
                 words += 1
             previous = token.casefold()
             sentence_start = False
@@ -254,6 +256,7 @@ def _best_spellings(counts: _Counts) -> dict[str, str]:
     for key, spelling in counts.initial.items():
         if key not in result and key not in best and _is_acronym(spelling):
             result[key] = spelling
+    result.update(counts.code)  # code is case-sensitive: zlib.constants.Z_MEM_ERROR as written
     return result
 
 
@@ -268,6 +271,8 @@ def _acceptable(text: str, kind: str, size: int, count: int, noun_evidence: bool
     head = lower.rsplit(" ", 1)[-1]
     if size == 1 and language.generic(lower, count, total_words):
         return False
+    if not lower.isascii() and language.misread(lower):
+        return False  # OCR's "séssion"
     if kind == "name":
         # A capitalised word the lexicon knows only as a verb or an adjective is a list item's
         # or a heading's first word ("Declining to grant ..."), not a name.

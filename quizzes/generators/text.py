@@ -15,7 +15,7 @@ from dataclasses import dataclass
 # - a word: letters (any script) joined by apostrophes or hyphens;
 # - a number like 9.8, 1,000 or 4.6.2.
 _ORDINAL = r"\d+(?i:st|nd|rd|th)(?!\w)"
-_CODE = r"[vV]\d+(?:\.\d+)+|[^\W\d]\w*(?:::?[^\W\d]\w*)+(?=[\s,;.)]|$)|[^\W\d]\w+(?:\.[^\W\d]\w+)+(?:\(\))?|\w*(?:[^\W\d_]\d|\d[^\W\d_]|_)\w*|[a-z]+[A-Z]\w*"
+_CODE = r"[vV]\d+(?:\.\d+)+|(?<![/\w])[^\W\d]\w*(?:::?[^\W\d]\w*)+(?=[\s,;.)]|$)|[^\W\d]\w+(?:\.[^\W\d]\w+)+(?:\(\))?|\w*(?:[^\W\d_]\d|\d[^\W\d_]|_)\w*|[a-z]+[A-Z]\w*"
 # The first alternative is the common case made fast: a plain word that no ".", ":" or word
 # character follows cannot be part of a code name, and is taken without trying the others.
 _PLAIN = r"[^\W\d_]++(?:['’-][^\W\d_]+)*+(?![\w.:])"
