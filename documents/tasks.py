@@ -36,14 +36,6 @@ def enqueue_processing(document: Document) -> None:
     transaction.on_commit(send)
 
 
-def trigger_indexing(document: Document) -> None:
-    """The hand-over to indexing_queue, once the processed document is committed."""
-    from indexing.tasks import index_document
-
-    document_id, generation = document.pk, document.generation
-    transaction.on_commit(lambda: index_document.delay(document_id, generation))
-
-
 def reprocess(document: Document) -> Document:
     """Run the pipeline again (a new generation); the old pages stay searchable until then."""
     with transaction.atomic():
@@ -57,14 +49,10 @@ def reprocess(document: Document) -> Document:
 
 
 def delete_document(document: Document) -> None:
-    """Delete a document with everything derived from it, and its file once that committed."""
-    from indexing.search import remove_document
-
+    """Delete a document with everything derived from it (what other apps derived goes by their
+    own receivers of the delete: indexing removes its chunks), and its file once that committed."""
     file = document.file
     with transaction.atomic():
-        # Chunks first, under the lock an indexing run takes: a run finishing now cannot
-        # leave chunks behind (or fail the delete).
-        remove_document(document.pk)
         document.delete()
         transaction.on_commit(lambda: file.delete(save=False))
 
@@ -130,12 +118,14 @@ def _finish_processed(document_id: int, generation: int, task_id: str, result: E
         document.truncated_at_page = result.truncated_at_page
         document.processed_at = timezone.now()
         document.save()
-        get_publisher().publish_document_processed(document.owner_id, document.pk, result.page_count, result.word_count, task_id)
+        # Indexing subscribes to this event (indexing/subscriptions.py): no call across apps.
+        get_publisher().publish_document_processed(
+            document.owner_id, document.pk, result.page_count, result.word_count, task_id, generation=document.generation
+        )
         message = f"{result.page_count} pages, {result.word_count} words"
         if result.truncated_at_page:
             message += f" (text kept up to page {result.truncated_at_page}: the document is over the size limit)"
         EventDrivenTask().publish_task_completed(task_id, document.owner_id, TASK_TYPE, message)
-        trigger_indexing(document)
     return Document.Status.PROCESSED
 
 

@@ -158,6 +158,9 @@ STUDYAI_EVENTS = {
     "DEAD_LETTER_STREAM": os.environ.get("EVENT_DEAD_LETTER_STREAM", "study_ai_events.dead_letters"),
     "MAX_DELIVERIES": env_int("EVENT_MAX_DELIVERIES", 5),
     "RETRY_BASE_MS": env_int("EVENT_RETRY_BASE_MS", 1000),
+    # An entry another consumer read is taken over only after this long: it may still be working
+    # through the batch that holds it (taken sooner, it would be handled twice).
+    "CLAIM_IDLE_MS": env_int("EVENT_CLAIM_IDLE_MS", 10_000),
     # The relay sweep takes outbox rows this old that no publisher has relayed (it crashed).
     "OUTBOX_GRACE_SECONDS": env_int("EVENT_OUTBOX_GRACE_SECONDS", 5),
     "PROGRESS_MIN_INTERVAL_MS": env_int("EVENT_PROGRESS_MIN_INTERVAL_MS", 200),

@@ -162,6 +162,7 @@ def live_env(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SECRET_KEY": settings.SECRET_KEY,
         "EVENT_RETRY_BASE_MS": "300",
+        "EVENT_CLAIM_IDLE_MS": "2000",
         "SEMANTIC_SEARCH": "off",
         "DATABASE_CONN_MAX_AGE": "60",
         "LOG_LEVEL": "INFO",
@@ -222,6 +223,15 @@ def db_thread(target: Callable[[], Any]) -> "threading.Thread":
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+@pytest.fixture(scope="module")
+def indexing_service(start_process: Callable[..., LiveProcess]) -> Iterator[LiveProcess]:
+    """The indexing service (it turns document.processed into indexing runs), per module."""
+    service = start_process("indexing-service", processes.manage("run_indexing_service"))
+    service.wait_for_log("consuming")
+    yield service
+    service.stop()
 
 
 @pytest.fixture(scope="module")

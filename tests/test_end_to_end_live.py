@@ -30,7 +30,7 @@ def wait_for_event(client: FeedClient, event_type: str, timeout: float = 60.0) -
 
 
 def test_upload_search_quiz_attempt(
-    redis_client: redis.Redis, daphne_proc: LiveProcess, celery_worker_proc: LiveProcess,
+    redis_client: redis.Redis, daphne_proc: LiveProcess, celery_worker_proc: LiveProcess, indexing_service: LiveProcess,
     notification_service: LiveProcess, user: Any,
 ) -> None:
     api = token_client(user)

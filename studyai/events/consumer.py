@@ -55,6 +55,7 @@ class EventConsumer:
         block_ms: int = 1000,
         max_deliveries: int | None = None,
         retry_base_ms: int | None = None,
+        claim_idle_ms: int | None = None,
         transport: EventTransport | None = None,
     ) -> None:
         config = settings.STUDYAI_EVENTS
@@ -67,6 +68,7 @@ class EventConsumer:
         self.block_ms = block_ms
         self.max_deliveries = max_deliveries or config["MAX_DELIVERIES"]
         self.retry_base_ms = retry_base_ms if retry_base_ms is not None else config["RETRY_BASE_MS"]
+        self.claim_idle_ms = max(self.retry_base_ms, claim_idle_ms if claim_idle_ms is not None else config["CLAIM_IDLE_MS"])
         self.health = ConsumerHealth()
         self._handlers: list[tuple[Callable[[Event], bool], Handler]] = []
         self._stop = threading.Event()
@@ -172,16 +174,20 @@ class EventConsumer:
         if now < self._next_claim_at:
             return 0
         self._next_claim_at = now + max(self.retry_base_ms, 100) / 1000
-        due = []
+        mine, theirs = [], []
         for pending in self.transport.pending(self.group, self.retry_base_ms, self.batch_size):
-            # Exponential backoff: the n-th retry waits base * 2^(n-1).
+            # Exponential backoff: the n-th retry waits base * 2^(n-1). Another consumer's entry
+            # waits at least claim_idle_ms: that consumer may be alive and about to handle it.
             backoff_ms = self.retry_base_ms * 2 ** (pending.deliveries - 1)
-            if pending.idle_ms >= backoff_ms or pending.deliveries >= self.max_deliveries:
-                due.append(pending)
-        if not due:
+            own = pending.consumer == self.consumer_name
+            wait_ms = backoff_ms if own else max(backoff_ms, self.claim_idle_ms)
+            if pending.idle_ms >= wait_ms or (own and pending.deliveries >= self.max_deliveries):
+                (mine if own else theirs).append(pending)
+        if not mine and not theirs:
             return 0
-        deliveries = {p.entry_id: p.deliveries for p in due}
-        claimed = self.transport.claim(self.group, self.consumer_name, self.retry_base_ms, [p.entry_id for p in due])
+        deliveries = {p.entry_id: p.deliveries for p in mine + theirs}
+        claimed = self.transport.claim(self.group, self.consumer_name, self.retry_base_ms, [p.entry_id for p in mine])
+        claimed += self.transport.claim(self.group, self.consumer_name, self.claim_idle_ms, [p.entry_id for p in theirs])
         for entry in claimed:
             previous = deliveries.get(entry.entry_id, 0)
             if not entry.fields:  # trimmed from the stream meanwhile: nothing left to handle

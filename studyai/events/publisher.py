@@ -88,8 +88,9 @@ class EventPublisher:
         user_id: int,
         data: dict[str, Any],
         correlation_id: str | None = None,
+        version: int | None = None,
     ) -> Event:
-        return self.publish(Event.create(event_type, user_id, data, correlation_id=correlation_id))
+        return self.publish(Event.create(event_type, user_id, data, correlation_id=correlation_id, version=version))
 
     # ---- the seed's helpers -----------------------------------------------------------------
 
@@ -106,10 +107,14 @@ class EventPublisher:
         return self.emit(EventType.DOCUMENT_PROCESSING, user_id, data, correlation_id)
 
     def publish_document_processed(
-        self, user_id: int, document_id: int, page_count: int, word_count: int, correlation_id: str | None = None
+        self, user_id: int, document_id: int, page_count: int, word_count: int, correlation_id: str | None = None,
+        *, generation: int | None = None,
     ) -> Event:
-        data = {"document_id": document_id, "page_count": page_count, "word_count": word_count}
-        return self.emit(EventType.DOCUMENT_PROCESSED, user_id, data, correlation_id)
+        """Version 2 (with the document's generation) when it is given; version 1 without."""
+        data: dict[str, Any] = {"document_id": document_id, "page_count": page_count, "word_count": word_count}
+        if generation is None:
+            return self.emit(EventType.DOCUMENT_PROCESSED, user_id, data, correlation_id, version=1)
+        return self.emit(EventType.DOCUMENT_PROCESSED, user_id, {**data, "generation": generation}, correlation_id)
 
     def publish_document_failed(
         self, user_id: int, document_id: int, reason_code: str, reason: str, correlation_id: str | None = None

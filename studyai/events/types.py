@@ -100,6 +100,13 @@ class DocumentProcessed(EventData):
     word_count: Annotated[int, Field(ge=0)]
 
 
+class DocumentProcessedV2(DocumentProcessed):
+    """Version 2 says which generation of the document was processed, so a subscriber (indexing)
+    indexes that run's pages and a stale event of an older run is recognised."""
+
+    generation: PositiveId
+
+
 class DocumentFailed(EventData):
     document_id: PositiveId
     reason_code: Annotated[str, Field(min_length=1, max_length=64)]
@@ -181,6 +188,7 @@ SCHEMAS: dict[tuple[EventType, int], type[EventData]] = {
     (EventType.DOCUMENT_UPLOADED, 1): DocumentUploaded,
     (EventType.DOCUMENT_PROCESSING, 1): DocumentProcessing,
     (EventType.DOCUMENT_PROCESSED, 1): DocumentProcessed,
+    (EventType.DOCUMENT_PROCESSED, 2): DocumentProcessedV2,
     (EventType.DOCUMENT_FAILED, 1): DocumentFailed,
     (EventType.INDEXING_STARTED, 1): IndexingStarted,
     (EventType.INDEXING_PROGRESS, 1): IndexingProgress,
@@ -249,6 +257,17 @@ class Event(BaseModel):
         if value.tzinfo is None or value.utcoffset() != timezone.utc.utcoffset(None):
             raise ValueError("must be a UTC timestamp")
         return value
+
+    def __getattr__(self, name: str) -> Any:
+        """The data's fields read as the event's own (`event.document_id`), as the seed's
+        handlers do; read-only, as the event is frozen."""
+        try:
+            return super().__getattr__(name)  # type: ignore[misc]
+        except AttributeError:
+            data = self.__dict__.get("data")
+            if data is not None and name in type(data).model_fields:
+                return getattr(data, name)
+            raise
 
     @property
     def is_progress(self) -> bool:

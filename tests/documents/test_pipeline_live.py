@@ -37,7 +37,7 @@ def stream_events(client: redis.Redis, document_id: int) -> list[dict[str, Any]]
 
 
 def test_upload_events_reach_the_websocket_in_order(
-    redis_client: redis.Redis, daphne_proc: LiveProcess, celery_worker_proc: LiveProcess, notification_service: LiveProcess, user: Any, other_user: Any
+    redis_client: redis.Redis, daphne_proc: LiveProcess, celery_worker_proc: LiveProcess, indexing_service: LiveProcess, notification_service: LiveProcess, user: Any, other_user: Any
 ) -> None:
     key = Token.objects.create(user=user).key
     client = FeedClient(daphne_proc.port, key)  # type: ignore[arg-type]

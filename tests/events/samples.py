@@ -8,7 +8,7 @@ from studyai.events.types import EventType
 VALID_DATA: dict[EventType, dict[str, Any]] = {
     EventType.DOCUMENT_UPLOADED: {"document_id": 4, "filename": "notes.pdf", "file_size": 1024, "content_type": "application/pdf"},
     EventType.DOCUMENT_PROCESSING: {"document_id": 4, "filename": "notes.pdf"},
-    EventType.DOCUMENT_PROCESSED: {"document_id": 4, "page_count": 12, "word_count": 3400},
+    EventType.DOCUMENT_PROCESSED: {"document_id": 4, "page_count": 12, "word_count": 3400, "generation": 1},
     EventType.DOCUMENT_FAILED: {"document_id": 4, "reason_code": "encrypted", "reason": "The PDF is password-protected."},
     EventType.INDEXING_STARTED: {"document_id": 4, "job_id": 9},
     EventType.INDEXING_PROGRESS: {"document_id": 4, "job_id": 9, "current": 10, "total": 40},

@@ -182,3 +182,18 @@ def test_consumer_survives_a_redis_restart(tmp_path: Any) -> None:
         consumer.stop()
     finally:
         processes.stop(server)
+
+
+def test_an_entry_another_consumer_is_still_working_on_is_not_taken_over_early(redis_client: redis.Redis) -> None:
+    busy = new_consumer("shared-claim", consumer_name="busy", claim_idle_ms=600)
+    busy.run_once()  # creates the group
+    publish(EventType.USER_NOTIFICATION)
+    assert len(busy.transport.read_group("shared-claim", "busy", 10, 50)) == 1  # read, still being handled
+    handled: list[str] = []
+    other = new_consumer("shared-claim", consumer_name="other", claim_idle_ms=600)
+    other.subscribe_to_all_events(lambda e: handled.append(str(e.event_id)))
+    time.sleep(0.1)  # idle well past the retry base (20 ms), short of the claim time
+    other.run_once()
+    assert handled == []  # the busy consumer may still ack it: taking it now would handle it twice
+    time.sleep(0.6)  # busy is gone for good: past the claim time, the other takes it over
+    consume_until(other, lambda: len(handled) == 1)

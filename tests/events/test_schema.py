@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from studyai.events.types import SCHEMAS, Event, EventType, InvalidEvent, TaskStatus
+from studyai.events.types import CURRENT_VERSION, SCHEMAS, Event, EventType, InvalidEvent, TaskStatus
 
 from .samples import VALID_DATA
 
@@ -31,7 +31,7 @@ def test_build_validate_and_json_round_trip(event_type: EventType) -> None:
     wire = json.loads(json.dumps(event.to_dict()))
     assert set(wire) == {"event_id", "event_type", "version", "occurred_at", "user_id", "correlation_id", "data"}
     assert wire["event_type"] == event_type.value
-    assert wire["version"] == 1
+    assert wire["version"] == CURRENT_VERSION[event_type]
     assert wire["occurred_at"].endswith("Z")  # UTC, ISO-8601
     assert wire["data"] == VALID_DATA[event_type]
     again = Event.from_json(json.dumps(wire))
@@ -122,3 +122,24 @@ def test_event_ids_are_unique_uuids() -> None:
     a = Event.create(EventType.QUIZ_GENERATED, 1, VALID_DATA[EventType.QUIZ_GENERATED])
     b = Event.create(EventType.QUIZ_GENERATED, 1, VALID_DATA[EventType.QUIZ_GENERATED])
     assert isinstance(a.event_id, uuid.UUID) and a.event_id != b.event_id
+
+
+def test_document_processed_version_1_is_still_accepted_and_version_2_needs_the_generation() -> None:
+    old = {k: v for k, v in VALID_DATA[EventType.DOCUMENT_PROCESSED].items() if k != "generation"}
+    v1 = Event.create(EventType.DOCUMENT_PROCESSED, 7, old, version=1)
+    assert Event.from_json(v1.to_json()).version == 1 and not hasattr(v1.data, "generation")
+    with pytest.raises(InvalidEvent, match="data.generation"):
+        Event.create(EventType.DOCUMENT_PROCESSED, 7, old)
+    assert Event.create(EventType.DOCUMENT_PROCESSED, 7, VALID_DATA[EventType.DOCUMENT_PROCESSED]).version == 2
+
+
+def test_the_seeds_handler_reads_data_fields_as_attributes() -> None:
+    event = Event.create(EventType.DOCUMENT_PROCESSED, 7, VALID_DATA[EventType.DOCUMENT_PROCESSED])
+    # The system description's consumer snippet, unchanged:
+    line = f"Document {event.document_id} event: {event.event_type.value}"
+    assert line == "Document 4 event: document.processed"
+    assert event.page_count == 12 and event.user_id == 7
+    with pytest.raises(AttributeError):
+        event.quiz_id  # noqa: B018  (not a field of this event's data)
+    with pytest.raises(Exception):  # frozen: read-only
+        event.document_id = 5  # type: ignore[misc]

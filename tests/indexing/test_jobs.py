@@ -1,16 +1,19 @@
 """The indexing task and its IndexJob: events, idempotency, stale runs, failures, retries."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import OperationalError
 
 from documents.models import Document
-from documents.tasks import trigger_indexing
 from indexing import indexer
 from indexing.models import Chunk, IndexJob
+from indexing.subscriptions import on_document_processed
 from indexing.tasks import index_document
+from studyai.events.types import Event, EventType
 
 from .conftest import index, indexing_events, make_document
 
@@ -136,11 +139,36 @@ def test_a_transient_error_is_retried_and_the_job_completes_once(
     assert Chunk.objects.count() == job.chunks_total
 
 
-def test_the_documents_pipeline_hands_over_to_indexing(
-    user: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_a_document_processed_event_is_indexed_by_the_subscriber(user: Any, eager_celery: None) -> None:
     document = make_document(user, "Enzymes", PAGES)
-    with django_capture_on_commit_callbacks(execute=True):
-        trigger_indexing(document)
+    data = {"document_id": document.pk, "page_count": 4, "word_count": 100, "generation": document.generation}
+    on_document_processed(Event.create(EventType.DOCUMENT_PROCESSED, user.pk, data))
     assert IndexJob.objects.get().status == "completed"
     assert Chunk.objects.filter(document=document).exists()
+
+
+def test_a_version_1_event_is_indexed_at_the_documents_current_generation(user: Any, eager_celery: None) -> None:
+    document = make_document(user, "Enzymes", PAGES)
+    data = {"document_id": document.pk, "page_count": 4, "word_count": 100}
+    on_document_processed(Event.create(EventType.DOCUMENT_PROCESSED, user.pk, data, version=1))
+    assert IndexJob.objects.get().generation == document.generation
+    assert Chunk.objects.filter(document=document).exists()
+    # A document deleted before its event is handled: nothing to index, nothing raised.
+    document.delete()
+    on_document_processed(Event.create(EventType.DOCUMENT_PROCESSED, user.pk, data, version=1))
+    assert not Chunk.objects.exists()
+
+
+def test_documents_does_not_import_indexing() -> None:
+    import documents
+
+    sources = Path(documents.__file__).parent.rglob("*.py")
+    assert not [p for p in sources if re.search(r"^\s*(from|import) indexing\b", p.read_text(), re.M)]
+
+
+def test_deleting_a_document_deletes_its_chunks(user: Any, eager_celery: None) -> None:
+    document = make_document(user, "Enzymes", PAGES)
+    index_document.apply((document.pk, document.generation)).get()
+    assert Chunk.objects.filter(document=document).exists()
+    document.delete()
+    assert not Chunk.objects.exists()
