@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studyai.celery import document_task
+from studyai.dispatch import dispatch
 from studyai.events.publisher import get_publisher
 from studyai.events.tasks import EventDrivenTask
 
@@ -26,14 +27,10 @@ TASK_TYPE = "document_processing"
 
 
 def enqueue_processing(document: Document) -> None:
-    """Start processing once the current transaction commits (the worker must see the row)."""
-    document_id, generation = document.pk, document.generation
-
-    def send() -> None:
-        result = process_document.delay(document_id, generation)
-        Document.objects.filter(pk=document_id, generation=generation).update(task_id=result.id)
-
-    transaction.on_commit(send)
+    """Start processing once the current transaction commits (the worker must see the row),
+    durably: a broker that is down delays it, never loses it (studyai/dispatch.py)."""
+    task_id = dispatch(process_document, document.pk, document.generation)
+    Document.objects.filter(pk=document.pk, generation=document.generation).update(task_id=task_id)
 
 
 def reprocess(document: Document) -> Document:

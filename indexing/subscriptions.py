@@ -19,6 +19,7 @@ from django.db import close_old_connections
 from django.db.models.signals import pre_delete
 
 from documents.models import Document
+from studyai.dispatch import dispatch
 from studyai.events.consumer import EventConsumer
 from studyai.events.types import Event, EventType
 
@@ -37,7 +38,7 @@ def on_document_processed(event: Event) -> None:
         if generation is None:
             log.info("document %s was deleted before it could be indexed", event.document_id)
             return
-    index_document.delay(event.document_id, generation)
+    dispatch(index_document, event.document_id, generation)  # kept in the outbox while the broker is away
 
 
 def build_consumer(**options: Any) -> EventConsumer:

@@ -12,6 +12,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from documents.models import Document
+from studyai.dispatch import dispatch
 
 from .jobs import NotIndexable, reindex_job
 from .models import IndexJob
@@ -65,11 +66,12 @@ class ReindexView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(Document, pk=pk, owner=request.user)
         try:
-            job, created = reindex_job(document)
+            with transaction.atomic():  # the job and the task that runs it are kept together, or neither
+                job, created = reindex_job(document)
+                if created:
+                    dispatch(index_document, document.pk, job.generation, job_id=job.pk)
         except NotIndexable as exc:
             raise Conflict(str(exc)) from None
-        if created:
-            transaction.on_commit(lambda: index_document.delay(document.pk, job.generation, job_id=job.pk))
         return Response(IndexJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

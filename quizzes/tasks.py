@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
 
 from studyai.celery import TRANSIENT_ERRORS, quiz_task
+from studyai.dispatch import dispatch
 
 from .generators import generate
 from .generators.llm import configured_provider
@@ -18,14 +18,10 @@ log = logging.getLogger(__name__)
 
 
 def enqueue_generation(quiz: Quiz) -> None:
-    """Start generating once the current transaction commits (the worker must see the row)."""
-    quiz_id = quiz.pk
-
-    def send() -> None:
-        result = generate_quiz.delay(quiz_id)
-        Quiz.objects.filter(pk=quiz_id, task_id="").update(task_id=result.id)
-
-    transaction.on_commit(send)
+    """Start generating once the current transaction commits (the worker must see the row),
+    durably: a broker that is down delays it, never loses it (studyai/dispatch.py)."""
+    task_id = dispatch(generate_quiz, quiz.pk)
+    Quiz.objects.filter(pk=quiz.pk, task_id="").update(task_id=task_id)
 
 
 @quiz_task

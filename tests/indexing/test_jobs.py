@@ -139,18 +139,22 @@ def test_a_transient_error_is_retried_and_the_job_completes_once(
     assert Chunk.objects.count() == job.chunks_total
 
 
-def test_a_document_processed_event_is_indexed_by_the_subscriber(user: Any, eager_celery: None) -> None:
+def test_a_document_processed_event_is_indexed_by_the_subscriber(user: Any, eager_celery: None, django_capture_on_commit_callbacks: Any) -> None:
     document = make_document(user, "Enzymes", PAGES)
     data = {"document_id": document.pk, "page_count": 4, "word_count": 100, "generation": document.generation}
-    on_document_processed(Event.create(EventType.DOCUMENT_PROCESSED, user.pk, data))
+    with django_capture_on_commit_callbacks(execute=True):
+        on_document_processed(Event.create(EventType.DOCUMENT_PROCESSED, user.pk, data))
     assert IndexJob.objects.get().status == "completed"
     assert Chunk.objects.filter(document=document).exists()
 
 
-def test_a_version_1_event_is_indexed_at_the_documents_current_generation(user: Any, eager_celery: None) -> None:
+def test_a_version_1_event_is_indexed_at_the_documents_current_generation(
+    user: Any, eager_celery: None, django_capture_on_commit_callbacks: Any
+) -> None:
     document = make_document(user, "Enzymes", PAGES)
     data = {"document_id": document.pk, "page_count": 4, "word_count": 100}
-    on_document_processed(Event.create(EventType.DOCUMENT_PROCESSED, user.pk, data, version=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        on_document_processed(Event.create(EventType.DOCUMENT_PROCESSED, user.pk, data, version=1))
     assert IndexJob.objects.get().generation == document.generation
     assert Chunk.objects.filter(document=document).exists()
     # A document deleted before its event is handled: nothing to index, nothing raised.

@@ -1,4 +1,5 @@
-"""Relay outbox rows that their publisher did not relay (it died after the commit, or Redis was down)."""
+"""Relay outbox rows that their publisher did not relay (it died after the commit, or Redis was
+down): events to the stream, tasks to the broker (studyai/dispatch.py)."""
 from __future__ import annotations
 
 import signal
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from studyai.dispatch import send_pending
 from studyai.events.publisher import get_publisher
 
 
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         publisher = get_publisher()
         grace = timedelta(seconds=options["grace"]) if options["grace"] is not None else None
         if options["once"]:
-            self.stdout.write(f"relayed {publisher.relay_pending(grace=grace)} event(s)")
+            self.stdout.write(f"relayed {publisher.relay_pending(grace=grace)} event(s), sent {send_pending(grace=grace)} task(s)")
             return
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -31,7 +33,10 @@ class Command(BaseCommand):
         self.stdout.write(f"outbox relay sweeping every {options['interval']}s")
         while not stop.is_set():
             try:
+                # Events first: a task's worker may look for the event that asked for it.
                 while publisher.relay_pending(grace=grace):
+                    pass
+                while send_pending(grace=grace):
                     pass
             except Exception as exc:  # the database or Redis is away: say so and keep sweeping
                 self.stderr.write(f"outbox sweep failed: {exc}")
