@@ -10,7 +10,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+
+from studyai.throttling import FailOpenScopedRateThrottle
 
 from .models import Document
 from .serializers import DocumentSerializer, UploadSerializer
@@ -43,7 +44,7 @@ class DocumentViewSet(
     def get_throttles(self) -> list[Any]:
         if self.action == "create":
             self.throttle_scope = "uploads"
-            return [ScopedRateThrottle()]
+            return [FailOpenScopedRateThrottle()]
         return super().get_throttles()
 
     @extend_schema(
