@@ -115,7 +115,7 @@ def test_a_job_whose_worker_is_killed_runs_again_without_duplicates(
     assert "WorkerLostError" in worker.log() or "signal 9" in worker.log()
 
 
-def test_an_uploaded_document_becomes_searchable(worker: LiveProcess, user: Any) -> None:
+def test_an_uploaded_document_becomes_searchable(worker: LiveProcess, indexing_service: LiveProcess, user: Any) -> None:
     client = api(user)
     text = b"Lecture 4. The Calvin cycle fixes carbon dioxide into sugar in the stroma.\n\n" + filler(7).encode()
     response = client.post("/api/documents/", {"file": SimpleUploadedFile("lecture.txt", text, "text/plain")}, format="multipart")
