@@ -126,6 +126,12 @@ def _finish_processed(document_id: int, generation: int, task_id: str, result: E
     return Document.Status.PROCESSED
 
 
+def fail_processing(document_id: int, generation: int, code: str, message: str) -> bool:
+    """Fail a processing run from outside it (the watchdog, for a run that stalled): the same
+    state change and events as a run that fails; False when it is no longer processing."""
+    return _finish_failed(document_id, generation, f"doc_process_{document_id}_{generation}", code, message) != "stale"
+
+
 def _finish_failed(document_id: int, generation: int, task_id: str, code: str, message: str) -> str:
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id).first()

@@ -60,6 +60,18 @@ def reindex_job(document: Document) -> tuple[IndexJob, bool]:
     return job, True
 
 
+def fail_job(job: IndexJob, reason: str) -> bool:
+    """Fail a job from outside its run (the watchdog, for a run that stalled): the same state
+    change and indexing.failed as a run's final failure; False when it finished meanwhile."""
+    run = JobRun(job)
+    run._owner_id = Document.objects.values_list("owner_id", flat=True).filter(pk=job.document_id).first() or 0
+    if not run._owner_id:
+        return False  # its document is gone, and the job with it
+    before = job.status
+    run.fail(reason, final=True)
+    return before == IndexJob.Status.RUNNING and run.job.status == IndexJob.Status.FAILED
+
+
 class JobRun:
     """One attempt at a job. Progress is throttled (PROGRESS_INTERVAL_MS) but the last step
     is always published, so a run always sends started, at least one progress, then its end."""

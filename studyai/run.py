@@ -1,7 +1,7 @@
 """`make run`: start the whole system on this machine and stop it all on Ctrl-C.
 
 Embedded Redis (when REDIS_URL is unset) → migrate → daphne, one Celery worker per queue, the
-event services (notifications, indexing) and the outbox relay. A child that dies is restarted.
+event services (notifications, indexing), the outbox relay and the watchdog. A child that dies is restarted.
 """
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def main() -> int:
         "notification-service": processes.manage("run_notification_service"),
         "indexing-service": processes.manage("run_indexing_service"),
         "outbox-relay": processes.manage("relay_outbox"),
+        "watchdog": processes.manage("run_watchdog"),
     }
     children = {name: processes.spawn(cmd, log_path=logs / f"{name}.log") for name, cmd in commands.items()}
     stopping = False

@@ -258,6 +258,15 @@ STUDYAI_INDEXING = {
     "SEMANTIC": os.environ.get("SEMANTIC_SEARCH", "auto").strip().lower(),
 }
 
+# --- The watchdog (studyai/watchdog.py, `manage.py run_watchdog`): no job stays stuck.
+STUDYAI_WATCHDOG = {
+    # A job queued this long has had time to start: it is looked into (no worker? re-sent).
+    "QUEUED_SECONDS": env_int("WATCHDOG_QUEUED_SECONDS", 300),
+    # A job running this long is dead: past Celery's hard time limit (30 min), no task still runs.
+    "STALLED_SECONDS": env_int("WATCHDOG_STALLED_SECONDS", 35 * 60),
+    "INTERVAL_SECONDS": env_int("WATCHDOG_INTERVAL_SECONDS", 30),
+}
+
 # --- Quizzes (quizzes/; every variable is listed in the README's "Quizzes").
 STUDYAI_QUIZZES = {
     # quiz.generation.progress events (and Quiz.questions_done updates) at most this often.
