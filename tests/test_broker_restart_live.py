@@ -36,12 +36,12 @@ def test_an_upload_while_redis_is_down_is_processed_and_indexed_once_it_is_back(
         env = {"REDIS_URL": url, "EVENT_OUTBOX_GRACE_SECONDS": "1"}
         http_port = processes.free_port()
         daphne = start_process("daphne-broker", processes.daphne_command(http_port), env=env, port=http_port)
-        start_worker(start_process, "worker-broker", env=env)
+        worker = start_worker(start_process, "worker-broker", env=env)
         services = [
             start_process("indexing-broker", processes.manage("run_indexing_service"), env=env),
             start_process("notifications-broker", processes.manage("run_notification_service"), env=env),
         ]
-        start_process("relay-broker", processes.manage("relay_outbox", "--interval", "0.5"), env=env)
+        relay = start_process("relay-broker", processes.manage("relay_outbox", "--interval", "0.5"), env=env)
         processes.wait_for_port(http_port, daphne.proc)
         for service in services:
             service.wait_for_log("consuming")
@@ -87,5 +87,7 @@ def test_an_upload_while_redis_is_down_is_processed_and_indexed_once_it_is_back(
         wait_until(lambda: IndexJob.objects.get(pk=job_id).status == IndexJob.Status.COMPLETED, 90, lambda: IndexJob.objects.get(pk=job_id).status)
         wait_until(lambda: Notification.objects.filter(user=user, event_type="quiz.generated").exists(), 30, "quiz.generated")
         wait_until(lambda: Notification.objects.filter(user=user, event_type="indexing.completed").count() == 2, 30, "the reindex's indexing.completed")
+        for process in (daphne, worker, relay, *services):
+            process.stop()  # now, not at the end of the session
     finally:
         processes.stop(server)

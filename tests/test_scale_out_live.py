@@ -84,3 +84,6 @@ def test_two_of_everything_share_the_work_and_survive_losing_one_of_each(start_p
         feed.close()
     ran_by = {w.name for w in workers if "documents.tasks.process_document" in w.log() and "succeeded" in w.log()}
     assert len(ran_by) == 2, "both workers ran documents"
+    # Stopped here, not at the end of the session: later tests must not find these workers.
+    for process in [*daphnes, *workers, *services["notifications"], *services["indexing"]]:
+        process.stop()

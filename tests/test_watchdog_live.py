@@ -30,6 +30,7 @@ def test_a_killed_worker_leaves_the_job_queued_and_reported(start_process: Calla
     assert f"document {document_id}: queued, no worker consumes document_queue" in out.stdout, out.stdout + out.stderr
     assert Document.objects.get(pk=document_id).status == Document.Status.UPLOADED  # queued, not failed
 
+    worker.stop()
     replacement = start_worker(start_process, "replacement-worker")  # the queue kept the task: it runs now
     wait_until(lambda: Document.objects.get(pk=document_id).status == Document.Status.PROCESSED, 60, "the new worker to process it")
     replacement.stop()
