@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .throttling import LoginGuard
+
 # The largest id a client may name: BigAutoField's range (the databases refuse larger numbers,
 # SQLite with an OverflowError, PostgreSQL with an out-of-range error).
 MAX_ID = 2**63 - 1
@@ -65,15 +67,22 @@ class TokenView(ObtainAuthToken):
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        guard = LoginGuard()
+        username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
+        wait = guard.retry_after(request, username)
+        if wait is not None:
+            raise exceptions.Throttled(wait, f"Too many failed logins from this account or address: try again in {wait} seconds.")
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
             # Wrong credentials are a 401 with a clear message rather than DRF's generic 400.
             if "non_field_errors" in serializer.errors:
+                guard.failed(request, username)
                 return Response(
                     {"error": "authentication_failed", "message": "Unable to log in with the given username and password."},
                     status=status.HTTP_401_UNAUTHORIZED,
                 )
             raise exceptions.ValidationError(serializer.errors)
+        guard.succeeded(request, username)
         from rest_framework.authtoken.models import Token
 
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])

@@ -234,6 +234,12 @@ EXTRACTION_LIMITS = {
 # Sleep this long after each extracted page: slows processing down for demos and crash tests.
 DOCUMENT_PAGE_DELAY_MS = env_int("DOCUMENT_PAGE_DELAY_MS", 0)
 UPLOAD_RATE = os.environ.get("UPLOAD_RATE", "120/min")
+# Failed logins (API token and admin) allowed per account and per address in the window.
+STUDYAI_LOGIN_LIMITS = {
+    "FAILURES_PER_ACCOUNT": env_int("LOGIN_FAILURES_PER_ACCOUNT", 10),
+    "FAILURES_PER_ADDRESS": env_int("LOGIN_FAILURES_PER_ADDRESS", 30),
+    "WINDOW_SECONDS": env_int("LOGIN_WINDOW_SECONDS", 300),
+}
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["uploads"] = UPLOAD_RATE
 # Throttle counters (and anything else cached) live in Redis, shared by every daphne process.
 CACHES = {

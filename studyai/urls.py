@@ -4,8 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .api import TokenView
 from .health import healthz
+from .throttling import guarded_admin_login
 
 urlpatterns = [
+    path("admin/login/", guarded_admin_login, name="admin-login"),  # before admin.site.urls: it shadows the admin's own
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/auth/token/", TokenView.as_view(), name="auth-token"),
