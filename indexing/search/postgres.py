@@ -1,49 +1,110 @@
-"""Keyword search on PostgreSQL: the generated `search_vector` column (GIN index),
-`websearch_to_tsquery`, `ts_rank_cd` and `ts_headline`."""
+"""Keyword search on PostgreSQL: the generated `search_vector` column (GIN index) finds the chunks
+with any of the query's informative words; BM25 ranks them, computed in the query; `ts_headline`
+marks the snippets.
+
+BM25 needs, per chunk and query term, the term's frequency in the chunk; per term, how many chunks
+have it; and the collection's size and average chunk length. PostgreSQL keeps none of these in a
+form a query can read cheaply, so:
+- term frequency: `ts_rank` of a one-lexeme query with every weight 1 and no normalisation is
+  H(tf) / (pi^2/6), H(n) = sum of 1/j^2 for j <= n (tsrank.c, calc_rank_or): a strictly growing
+  function of tf, inverted exactly (to the nearest integer) by `_TF`;
+- document frequency: every chunk with the term matches the any-word query, so counting the
+  matches that have it is exact, for the user's own chunks (filtered by document, when asked);
+- the collection: the user's chunks are counted; the average length (distinct lexemes, what
+  `length(tsvector)` gives) is that of the matches, close to the user's average and free.
+The statistics are the user's own: another user's documents never change the order of yours.
+`RANKING = "ts_rank_cd"` ranks by PostgreSQL's cover density instead (measured against BM25 by
+bench/search_quality.py: it loses clearly).
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Literal
 
 from django.db import connection, transaction
 
 from .backends import Ranked
-from .query import KeywordQuery
+from .query import KeywordQuery, Term
 from .snippets import START, STOP
 
 # Must match the configuration of the generated column (migrations/0002_fulltext).
 CONFIG = "english"
-# 1: divide by 1 + log(length), so long chunks do not win by size; 32: scale to 0..1.
+Ranking = Literal["bm25", "ts_rank_cd"]
+RANKING: Ranking = "bm25"
+# BM25's usual constants (those of SQLite's bm25() too): term-frequency saturation, length weight.
+K1 = 1.2
+B = 0.75
+# ts_rank_cd's 1: divide by 1 + log(length), so long chunks do not win by size; 32: scale to 0..1.
 RANK_NORMALIZATION = 1 | 32
 HEADLINE_OPTIONS = (
     f'StartSel="{START}", StopSel="{STOP}", MinWords=15, MaxWords=35, ShortWord=2, '
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
+# tf from r = ts_rank('{1,1,1,1}', v, 'term', 0) = H(tf) / zeta(2): the tail zeta(2) - H(n) is
+# 1/(n + 1/2) to within 1/(12 n^3), so n = 1/tail - 1/2, rounded: exact up to n = 255 (ts_rank is
+# a float4; a tsvector keeps at most 256 positions of a lexeme anyway).
+_TF = "round(1 / (1.6449340668482264 * (1 - {r}::float8)) - 0.5)"
 
-# Ranking reads only ids and vectors (the text is fetched for the page's rows alone). The CTE is
-# materialised so the window that counts the matches buffers (id, score) pairs, not the vectors.
-_RANK = """
-WITH ranked AS MATERIALIZED (
-    SELECT c.id, ts_rank_cd(c.search_vector, q.query, %s) AS score
+# Matches are read once (ids, lengths and one rank per term); the text is fetched for the page's
+# rows alone. `terms`: the distinct lexemes of the scored words (stop words give empty queries).
+_BM25 = """
+WITH terms AS MATERIALIZED (
+    SELECT q, row_number() OVER (ORDER BY q::text) AS i
+    FROM (SELECT DISTINCT plainto_tsquery(%(config)s::regconfig, w) AS q FROM unnest(%(words)s::text[]) AS w) s
+    WHERE numnode(q) > 0
+),
+matched AS MATERIALIZED (
+    SELECT c.id, length(c.search_vector)::float8 AS dl,
+           ARRAY(SELECT ts_rank('{{1,1,1,1}}', c.search_vector, t.q, 0) FROM terms t ORDER BY t.i) AS ranks
     FROM indexing_chunk c
     JOIN documents_document d ON d.id = c.document_id
-    CROSS JOIN websearch_to_tsquery(%s::regconfig, %s) AS q(query)
-    WHERE c.search_vector @@ q.query AND d.owner_id = %s {filter}
+    WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
+),
+hits AS (
+    SELECT m.id, m.dl, u.i, TF AS tf
+    FROM matched m, unnest(m.ranks) WITH ORDINALITY AS u(r, i)
+    WHERE u.r > 0
+),
+df AS (SELECT i, count(*)::float8 AS df FROM hits GROUP BY i),
+collection AS (
+    SELECT (SELECT count(*) FROM indexing_chunk c JOIN documents_document d ON d.id = c.document_id
+            WHERE d.owner_id = %(owner)s {filter})::float8 AS n,
+           (SELECT avg(dl) FROM matched) AS avgdl
+),
+scored AS (
+    SELECT h.id, sum(
+        ln(1 + (col.n - df.df + 0.5) / (df.df + 0.5))
+        * h.tf * (%(k1)s + 1) / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.dl / col.avgdl))
+    ) AS score
+    FROM hits h JOIN df USING (i) CROSS JOIN collection col
+    GROUP BY h.id
+)
+SELECT id, score, (SELECT count(*) FROM matched) AS total
+FROM scored
+ORDER BY score DESC, id
+LIMIT %(limit)s OFFSET %(offset)s
+""".replace("TF", _TF.format(r="u.r"))
+_COVER_DENSITY = """
+WITH ranked AS MATERIALIZED (
+    SELECT c.id, ts_rank_cd(c.search_vector, to_tsquery(%(config)s::regconfig, %(any)s), %(normalization)s) AS score
+    FROM indexing_chunk c
+    JOIN documents_document d ON d.id = c.document_id
+    WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
 )
 SELECT id, score, count(*) OVER () AS total
 FROM ranked
 ORDER BY score DESC, id
-LIMIT %s OFFSET %s
+LIMIT %(limit)s OFFSET %(offset)s
 """
 _COUNT = """
 SELECT count(*)
 FROM indexing_chunk c
 JOIN documents_document d ON d.id = c.document_id
-CROSS JOIN websearch_to_tsquery(%s::regconfig, %s) AS q(query)
-WHERE c.search_vector @@ q.query AND d.owner_id = %s {filter}
+WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
 """
 _HEADLINES = """
-SELECT c.id, ts_headline(%s::regconfig, c.text, websearch_to_tsquery(%s::regconfig, %s), %s)
+SELECT c.id, ts_headline(%s::regconfig, c.text, to_tsquery(%s::regconfig, %s), %s)
 FROM indexing_chunk c
 WHERE c.id = ANY(%s)
 """
@@ -71,20 +132,28 @@ class PostgresBackend:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
+    def __init__(self, ranking: Ranking | None = None) -> None:
+        self.ranking = ranking or RANKING
+
     def rank(
         self, owner_id: int, query: KeywordQuery, document_ids: Sequence[int] | None, limit: int, offset: int
     ) -> Ranked:
-        where, extra = ("AND c.document_id = ANY(%s)", [list(document_ids)]) if document_ids is not None else ("", [])
+        params: dict[str, object] = {
+            "config": CONFIG, "words": query.scored, "any": _any_word(query), "owner": owner_id,
+            "k1": K1, "b": B, "normalization": RANK_NORMALIZATION, "limit": limit, "offset": offset,
+        }  # fmt: skip
+        where = ""
+        if document_ids is not None:
+            where = "AND c.document_id = ANY(%(documents)s)"
+            params["documents"] = list(document_ids)
+        sql = {"filter": where, "constraints": _constraints(query, params)}
         with connection.cursor() as cursor:
-            cursor.execute(
-                _RANK.format(filter=where),
-                [RANK_NORMALIZATION, CONFIG, query.text, owner_id, *extra, limit, offset],
-            )
+            cursor.execute((_BM25 if self.ranking == "bm25" else _COVER_DENSITY).format(**sql), params)
             rows = cursor.fetchall()
             if rows:
                 total = int(rows[0][2])
-            elif offset:  # past the last page: the window count had no row to ride on
-                cursor.execute(_COUNT.format(filter=where), [CONFIG, query.text, owner_id, *extra])
+            elif offset:  # past the last page: the count had no row to ride on
+                cursor.execute(_COUNT.format(**sql), params)
                 total = int(cursor.fetchone()[0])
             else:
                 total = 0
@@ -94,5 +163,28 @@ class PostgresBackend:
         if not chunk_ids:
             return {}
         with connection.cursor() as cursor:
-            cursor.execute(_HEADLINES, [CONFIG, CONFIG, query.text, HEADLINE_OPTIONS, list(chunk_ids)])
+            cursor.execute(_HEADLINES, [CONFIG, CONFIG, _any_word(query), HEADLINE_OPTIONS, list(chunk_ids)])
             return {int(row[0]): row[1] for row in cursor.fetchall()}
+
+
+def _any_word(query: KeywordQuery) -> str:
+    """`w1 | w2 | ...` for to_tsquery: the scored words are runs of letters and digits (query.py),
+    never tsquery syntax; to_tsquery stems them and drops stop words."""
+    return " | ".join(query.scored)
+
+
+def _constraints(query: KeywordQuery, params: dict[str, object]) -> str:
+    """The phrases and `or` groups the chunk must match and the groups it must not, as SQL over
+    parameters added to `params` (each term a phraseto_tsquery: one word, or words in sequence)."""
+
+    def tsquery(term: Term) -> str:
+        name = f"t{len(params)}"
+        params[name] = " ".join(term.words)
+        return f"phraseto_tsquery(%(config)s::regconfig, %({name})s)"
+
+    parts = [
+        "AND c.search_vector @@ (" + " || ".join(tsquery(t) for t in group) + ")" for group in query.required
+    ] + [
+        "AND NOT c.search_vector @@ (" + " && ".join(tsquery(t) for t in group) + ")" for group in query.excluded
+    ]
+    return " ".join(parts)
