@@ -1,6 +1,6 @@
 """Keyword search on PostgreSQL: the generated `search_vector` column (GIN index) finds the chunks
-with any of the query's informative words; BM25 ranks them, computed in the query; `ts_headline`
-marks the snippets.
+with any of the query's informative words; BM25 ranks them, computed in the query; one result
+per page, its best chunk.
 
 BM25 needs, per chunk and query term, the term's frequency in the chunk; per term, how many chunks
 have it; and the collection's size and average chunk length. PostgreSQL keeps none of these in a
@@ -26,7 +26,6 @@ from django.db import connection, transaction
 
 from .backends import Ranked
 from .query import KeywordQuery, Term
-from .snippets import START, STOP
 
 # Must match the configuration of the generated column (migrations/0002_fulltext).
 CONFIG = "english"
@@ -37,10 +36,6 @@ K1 = 1.2
 B = 0.75
 # ts_rank_cd's 1: divide by 1 + log(length), so long chunks do not win by size; 32: scale to 0..1.
 RANK_NORMALIZATION = 1 | 32
-HEADLINE_OPTIONS = (
-    f'StartSel="{START}", StopSel="{STOP}", MinWords=15, MaxWords=35, ShortWord=2, '
-    'MaxFragments=2, FragmentDelimiter=" … "'
-)
 # tf from r = ts_rank('{1,1,1,1}', v, 'term', 0) = H(tf) / zeta(2): the tail zeta(2) - H(n) is
 # 1/(n + 1/2) to within 1/(12 n^3), so n = 1/tail - 1/2, rounded: exact up to n = 255 (ts_rank is
 # a float4; a tsvector keeps at most 256 positions of a lexeme anyway).
@@ -55,7 +50,7 @@ WITH terms AS MATERIALIZED (
     WHERE numnode(q) > 0
 ),
 matched AS MATERIALIZED (
-    SELECT c.id, length(c.search_vector)::float8 AS dl,
+    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end, length(c.search_vector)::float8 AS dl,
            ARRAY(SELECT ts_rank('{{1,1,1,1}}', c.search_vector, t.q, 0) FROM terms t ORDER BY t.i) AS ranks
     FROM indexing_chunk c
     JOIN documents_document d ON d.id = c.document_id
@@ -80,33 +75,40 @@ scored AS (
     FROM hits h JOIN df USING (i) CROSS JOIN collection col
     GROUP BY h.id
 )
-SELECT id, score, (SELECT count(*) FROM matched) AS total
-FROM scored
-ORDER BY score DESC, id
-LIMIT %(limit)s OFFSET %(offset)s
+PLACED
 """.replace("TF", _TF.format(r="u.r"))
 _COVER_DENSITY = """
-WITH ranked AS MATERIALIZED (
-    SELECT c.id, ts_rank_cd(c.search_vector, to_tsquery(%(config)s::regconfig, %(any)s), %(normalization)s) AS score
+WITH matched AS MATERIALIZED (
+    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end,
+           ts_rank_cd(c.search_vector, to_tsquery(%(config)s::regconfig, %(any)s), %(normalization)s) AS score
     FROM indexing_chunk c
     JOIN documents_document d ON d.id = c.document_id
     WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
-)
-SELECT id, score, count(*) OVER () AS total
-FROM ranked
-ORDER BY score DESC, id
-LIMIT %(limit)s OFFSET %(offset)s
+),
+scored AS (SELECT id, score FROM matched)
+PLACED
 """
+# One row per page: its best chunk, and the span of all its matching chunks.
+_PLACED = """,
+placed AS (
+    SELECT m.id, s.score,
+           row_number() OVER (PARTITION BY m.document_id, m.page_number ORDER BY s.score DESC, m.id) AS nth,
+           min(m.char_start) OVER (PARTITION BY m.document_id, m.page_number) AS span_start,
+           max(m.char_end) OVER (PARTITION BY m.document_id, m.page_number) AS span_end
+    FROM matched m JOIN scored s USING (id)
+)
+SELECT id, score, span_start, span_end, count(*) OVER () AS total
+FROM placed
+WHERE nth = 1
+ORDER BY score DESC, id
+LIMIT %(limit)s OFFSET %(offset)s"""
+_BM25 = _BM25.replace("\nPLACED", _PLACED)
+_COVER_DENSITY = _COVER_DENSITY.replace("\nPLACED", _PLACED)
 _COUNT = """
-SELECT count(*)
+SELECT count(DISTINCT (c.document_id, c.page_number))
 FROM indexing_chunk c
 JOIN documents_document d ON d.id = c.document_id
 WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
-"""
-_HEADLINES = """
-SELECT c.id, ts_headline(%s::regconfig, c.text, to_tsquery(%s::regconfig, %s), %s)
-FROM indexing_chunk c
-WHERE c.id = ANY(%s)
 """
 
 
@@ -151,20 +153,13 @@ class PostgresBackend:
             cursor.execute((_BM25 if self.ranking == "bm25" else _COVER_DENSITY).format(**sql), params)
             rows = cursor.fetchall()
             if rows:
-                total = int(rows[0][2])
+                total = int(rows[0][4])
             elif offset:  # past the last page: the count had no row to ride on
                 cursor.execute(_COUNT.format(**sql), params)
                 total = int(cursor.fetchone()[0])
             else:
                 total = 0
-        return Ranked([(int(r[0]), float(r[1])) for r in rows], total)
-
-    def snippets(self, query: KeywordQuery, chunk_ids: Sequence[int]) -> dict[int, str]:
-        if not chunk_ids:
-            return {}
-        with connection.cursor() as cursor:
-            cursor.execute(_HEADLINES, [CONFIG, CONFIG, _any_word(query), HEADLINE_OPTIONS, list(chunk_ids)])
-            return {int(row[0]): row[1] for row in cursor.fetchall()}
+        return Ranked([(int(r[0]), float(r[1])) for r in rows], total, {int(r[0]): (int(r[2]), int(r[3])) for r in rows})
 
 
 def _any_word(query: KeywordQuery) -> str:

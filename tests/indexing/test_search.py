@@ -90,7 +90,7 @@ def test_filter_by_documents(corpus: dict[str, Document], user: Any) -> None:
 
 def test_pages_of_results_do_not_overlap(corpus: dict[str, Document], user: Any) -> None:
     total = search(user, "study").total
-    assert total > 25
+    assert total > 15  # pages: one result per page
     seen: list[int] = []
     for offset in range(0, total, 10):
         page = search(user, "study", limit=10, offset=offset)
@@ -117,7 +117,7 @@ def test_reindex_replaces_chunks_and_delete_removes_them(user: Any) -> None:
     document = make_document(user, "Draft", ["The first draft mentions glycolysis. " * 40] * 3)
     old_count = index(document)
     old_ids = set(Chunk.objects.filter(document=document).values_list("pk", flat=True))
-    assert search(user, "glycolysis").total == old_count
+    assert old_count > 3 and search(user, "glycolysis").total == 3  # one result per page
 
     page = document.pages.get(number=2)
     page.text = "The second draft is about the Krebs cycle instead."
@@ -194,7 +194,7 @@ def test_a_search_never_sees_half_of_a_reindex(user: Any) -> None:
     ]
     with transaction.atomic():
         write_chunks(document, 1, versions[0], None)
-    sizes = {len(v) for v in versions}
+    sizes = {len({s.page_number for s in v}) for v in versions}  # one result per page
     stop = threading.Event()
     seen: list[tuple[int, int, frozenset[str]]] = []
 

@@ -53,7 +53,7 @@ def test_every_chunk_gets_a_vector_and_loses_it_with_the_chunk(notes: dict[str, 
 @needs_model
 def test_semantic_search_finds_a_passage_by_meaning(notes: dict[str, Any], user: Any) -> None:
     query = "how green leaves make sugar from sunlight"
-    assert search(user, query).total == 0  # not one of these words is in the passage
+    assert search(user, query, mode="keyword").total == 0  # not one of these words is in the passage
     results = search(user, query, mode="semantic")
     first = results.hits[0]
     assert (first.document_id, first.page_number) == (notes["biology"].pk, 2)
@@ -65,7 +65,7 @@ def test_semantic_search_finds_a_passage_by_meaning(notes: dict[str, Any], user:
 @needs_model
 def test_hybrid_fuses_keyword_and_semantic_rankings(notes: dict[str, Any], user: Any) -> None:
     query = "glucose or sunlight"
-    by_words = search(user, query, limit=100)
+    by_words = search(user, query, mode="keyword", limit=100)
     by_meaning = search(user, query, mode="semantic", limit=100)
     assert {h.document_id for h in by_words.hits} == {notes["biology"].pk, notes["history"].pk}
     hybrid = search(user, query, mode="hybrid", limit=100)
