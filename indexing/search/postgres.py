@@ -10,11 +10,12 @@ form a query can read cheaply, so:
   function of tf, inverted exactly (to the nearest integer) by `_TF`;
 - document frequency: every chunk with the term matches the any-word query, so counting the
   matches that have it is exact, for the user's own chunks (filtered by document, when asked);
-- the collection: the user's chunks are counted; the average length (distinct lexemes, what
-  `length(tsvector)` gives) is that of the matches, close to the user's average and free.
+- the collection: chunk count and total length per document, kept by the indexer in
+  `DocumentIndexStats` (a document's length is the sum of `length(search_vector)`, its chunks'
+  distinct lexemes, the length BM25 reads here).
 The statistics are the user's own: another user's documents never change the order of yours.
-`RANKING = "ts_rank_cd"` ranks by PostgreSQL's cover density instead (measured against BM25 by
-bench/search_quality.py: it loses clearly).
+`PostgresBackend("ts_rank_cd")` ranks by PostgreSQL's cover density instead (bench/search_quality.py
+measures it against BM25: it loses clearly).
 """
 from __future__ import annotations
 
@@ -41,78 +42,63 @@ RANK_NORMALIZATION = 1 | 32
 # a float4; a tsvector keeps at most 256 positions of a lexeme anyway).
 _TF = "round(1 / (1.6449340668482264 * (1 - {r}::float8)) - 0.5)"
 
-# Matches are read once (ids, lengths and one rank per term); the text is fetched for the page's
-# rows alone. `terms`: the distinct lexemes of the scored words (stop words give empty queries).
+# The distinct lexemes of the scored words, as PostgreSQL's parser and stemmer make them (a stop
+# word gives an empty query, left out). Sorted, so a query's SQL text is stable.
+_LEXEMES = """
+SELECT DISTINCT q::text FROM (SELECT plainto_tsquery(%s::regconfig, w) AS q FROM unnest(%s::text[]) AS w) s
+WHERE numnode(q) > 0 ORDER BY 1
+"""
+_MATCHES = """
+    FROM indexing_chunk c
+    JOIN documents_document d ON d.id = c.document_id
+    WHERE c.search_vector @@ %(any)s::tsquery AND d.owner_id = %(owner)s {filter} {constraints}"""
+# Matches are read once: place, length and one term frequency per query lexeme (cheap: ts_rank
+# finds a lexeme by binary search); the text is fetched for the page's rows alone.
 _BM25 = """
-WITH terms AS MATERIALIZED (
-    SELECT q, row_number() OVER (ORDER BY q::text) AS i
-    FROM (SELECT DISTINCT plainto_tsquery(%(config)s::regconfig, w) AS q FROM unnest(%(words)s::text[]) AS w) s
-    WHERE numnode(q) > 0
-),
-matched AS MATERIALIZED (
-    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end, length(c.search_vector)::float8 AS dl,
-           ARRAY(SELECT ts_rank('{{1,1,1,1}}', c.search_vector, t.q, 0) FROM terms t ORDER BY t.i) AS ranks
-    FROM indexing_chunk c
-    JOIN documents_document d ON d.id = c.document_id
-    WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
-),
-hits AS (
-    SELECT m.id, m.dl, u.i, TF AS tf
-    FROM matched m, unnest(m.ranks) WITH ORDINALITY AS u(r, i)
-    WHERE u.r > 0
-),
-df AS (SELECT i, count(*)::float8 AS df FROM hits GROUP BY i),
-collection AS (
-    SELECT (SELECT count(*) FROM indexing_chunk c JOIN documents_document d ON d.id = c.document_id
-            WHERE d.owner_id = %(owner)s {filter})::float8 AS n,
-           (SELECT avg(dl) FROM matched) AS avgdl
-),
-scored AS (
-    SELECT h.id, sum(
-        ln(1 + (col.n - df.df + 0.5) / (df.df + 0.5))
-        * h.tf * (%(k1)s + 1) / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.dl / col.avgdl))
-    ) AS score
-    FROM hits h JOIN df USING (i) CROSS JOIN collection col
-    GROUP BY h.id
-)
-PLACED
-""".replace("TF", _TF.format(r="u.r"))
-_COVER_DENSITY = """
 WITH matched AS MATERIALIZED (
-    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end,
-           ts_rank_cd(c.search_vector, to_tsquery(%(config)s::regconfig, %(any)s), %(normalization)s) AS score
-    FROM indexing_chunk c
-    JOIN documents_document d ON d.id = c.document_id
-    WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
+    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end, length(c.search_vector)::float8 AS dl,
+           {tfs}""" + _MATCHES + """
 ),
-scored AS (SELECT id, score FROM matched)
-PLACED
-"""
-# One row per page: its best chunk, and the span of all its matching chunks.
+collection AS (
+    SELECT greatest(coalesce(sum(s.chunks), 0), (SELECT count(*) FROM matched))::float8 AS n,
+           coalesce(sum(s.lexemes)::float8 / nullif(sum(s.chunks), 0), (SELECT avg(dl) FROM matched)) AS avgdl
+    FROM indexing_documentindexstats s
+    JOIN documents_document d ON d.id = s.document_id
+    WHERE d.owner_id = %(owner)s {stats_filter}
+),
+weights AS (SELECT {idfs} FROM (SELECT {dfs} FROM matched) df CROSS JOIN collection col),
+scored AS (
+    SELECT m.id, m.document_id, m.page_number, m.char_start, m.char_end, {bm25} AS score
+    FROM matched m CROSS JOIN weights w CROSS JOIN collection col
+)"""
+_COVER_DENSITY = """
+WITH scored AS (
+    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end,
+           ts_rank_cd(c.search_vector, %(any)s::tsquery, %(normalization)s) AS score""" + _MATCHES + """
+)"""
+# One row per page: its best chunk, and the span of all its matching chunks, in one hash aggregate.
+# max(ARRAY[score, -id]) is the best chunk, the lowest id among equals (arrays compare element by
+# element; ids are exact in a float8): window functions per page would sort every match, a third
+# of the query at 8,000 matches.
 _PLACED = """,
-placed AS (
-    SELECT m.id, s.score,
-           row_number() OVER (PARTITION BY m.document_id, m.page_number ORDER BY s.score DESC, m.id) AS nth,
-           min(m.char_start) OVER (PARTITION BY m.document_id, m.page_number) AS span_start,
-           max(m.char_end) OVER (PARTITION BY m.document_id, m.page_number) AS span_end
-    FROM matched m JOIN scored s USING (id)
+pages AS (
+    SELECT max(ARRAY[score, -id::float8]) AS best, min(char_start) AS span_start, max(char_end) AS span_end
+    FROM scored
+    GROUP BY document_id, page_number
 )
-SELECT id, score, span_start, span_end, count(*) OVER () AS total
-FROM placed
-WHERE nth = 1
-ORDER BY score DESC, id
-LIMIT %(limit)s OFFSET %(offset)s"""
-_BM25 = _BM25.replace("\nPLACED", _PLACED)
-_COVER_DENSITY = _COVER_DENSITY.replace("\nPLACED", _PLACED)
-_COUNT = """
-SELECT count(DISTINCT (c.document_id, c.page_number))
-FROM indexing_chunk c
-JOIN documents_document d ON d.id = c.document_id
-WHERE c.search_vector @@ to_tsquery(%(config)s::regconfig, %(any)s) AND d.owner_id = %(owner)s {filter} {constraints}
+SELECT -(best[2])::bigint AS id, best[1] AS score, span_start, span_end, count(*) OVER () AS total
+FROM pages
+ORDER BY best DESC
+LIMIT %(limit)s OFFSET %(offset)s
 """
-
+_COUNT = "SELECT count(DISTINCT (c.document_id, c.page_number))" + _MATCHES
 
 _COPY = "COPY indexing_chunk (document_id, key, page_number, ordinal, char_start, char_end, text) FROM STDIN"
+_STATS = """
+INSERT INTO indexing_documentindexstats (document_id, chunks, lexemes)
+SELECT %s, count(*), coalesce(sum(length(search_vector)), 0) FROM indexing_chunk WHERE document_id = %s
+ON CONFLICT (document_id) DO UPDATE SET chunks = excluded.chunks, lexemes = excluded.lexemes
+"""
 
 
 def copy_chunks(rows: Iterable[tuple[int, str, int, int, int, int, str]]) -> None:
@@ -123,7 +109,17 @@ def copy_chunks(rows: Iterable[tuple[int, str, int, int, int, int, str]]) -> Non
             copy.write_row(row)
 
 
+def store_stats(document_id: int) -> None:
+    """Count the document's chunks and their lexemes (BM25's collection statistics) into
+    DocumentIndexStats; call it in the transaction that wrote them."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STATS, [document_id, document_id])
+
+
 class PostgresBackend:
+    def __init__(self, ranking: Ranking | None = None) -> None:
+        self.ranking = ranking or RANKING
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         if connection.in_atomic_block:  # the caller's transaction decides
@@ -134,23 +130,29 @@ class PostgresBackend:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
-    def __init__(self, ranking: Ranking | None = None) -> None:
-        self.ranking = ranking or RANKING
-
     def rank(
         self, owner_id: int, query: KeywordQuery, document_ids: Sequence[int] | None, limit: int, offset: int
     ) -> Ranked:
-        params: dict[str, object] = {
-            "config": CONFIG, "words": query.scored, "any": _any_word(query), "owner": owner_id,
-            "k1": K1, "b": B, "normalization": RANK_NORMALIZATION, "limit": limit, "offset": offset,
-        }  # fmt: skip
-        where = ""
-        if document_ids is not None:
-            where = "AND c.document_id = ANY(%(documents)s)"
-            params["documents"] = list(document_ids)
-        sql = {"filter": where, "constraints": _constraints(query, params)}
         with connection.cursor() as cursor:
-            cursor.execute((_BM25 if self.ranking == "bm25" else _COVER_DENSITY).format(**sql), params)
+            cursor.execute(_LEXEMES, [CONFIG, query.scored])
+            lexemes = [row[0] for row in cursor.fetchall()]
+            if not lexemes:  # every word is one PostgreSQL's parser drops
+                return Ranked([], 0)
+            params: dict[str, object] = {
+                "config": CONFIG, "any": " | ".join(f"({q})" for q in lexemes), "owner": owner_id,
+                "k1": K1, "b": B, "normalization": RANK_NORMALIZATION, "limit": limit, "offset": offset,
+            }  # fmt: skip
+            sql = {"filter": "", "stats_filter": "", "constraints": _constraints(query, params)}
+            if document_ids is not None:
+                sql["filter"] = "AND c.document_id = ANY(%(documents)s)"
+                sql["stats_filter"] = "AND s.document_id = ANY(%(documents)s)"
+                params["documents"] = list(document_ids)
+            if self.ranking == "bm25":
+                params.update({f"q{i}": q for i, q in enumerate(lexemes)})
+                template = _BM25.format(**sql, **_bm25_columns(len(lexemes)))
+            else:
+                template = _COVER_DENSITY.format(**sql)
+            cursor.execute(template + _PLACED, params)
             rows = cursor.fetchall()
             if rows:
                 total = int(rows[0][4])
@@ -162,10 +164,20 @@ class PostgresBackend:
         return Ranked([(int(r[0]), float(r[1])) for r in rows], total, {int(r[0]): (int(r[2]), int(r[3])) for r in rows})
 
 
-def _any_word(query: KeywordQuery) -> str:
-    """`w1 | w2 | ...` for to_tsquery: the scored words are runs of letters and digits (query.py),
-    never tsquery syntax; to_tsquery stems them and drops stop words."""
-    return " | ".join(query.scored)
+def _bm25_columns(terms: int) -> dict[str, str]:
+    """The per-term pieces of _BM25 for `terms` lexemes: tf<i> per match, its idf w<i>, the sum."""
+    tf = [_TF.format(r=f"ts_rank('{{1,1,1,1}}', c.search_vector, %(q{i})s::tsquery, 0)") + f" AS tf{i}" for i in range(terms)]
+    dfs = [f"count(*) FILTER (WHERE tf{i} > 0)::float8 AS df{i}" for i in range(terms)]
+    idfs = [f"ln(1 + (col.n - df{i} + 0.5) / (df{i} + 0.5)) AS w{i}" for i in range(terms)]
+    bm25 = [
+        f"w.w{i} * m.tf{i} * (%(k1)s + 1) / (m.tf{i} + %(k1)s * (1 - %(b)s + %(b)s * m.dl / col.avgdl))" for i in range(terms)
+    ]
+    return {
+        "tfs": ",\n           ".join(tf),
+        "dfs": ", ".join(dfs),
+        "idfs": ", ".join(idfs),
+        "bm25": " + ".join(bm25),
+    }
 
 
 def _constraints(query: KeywordQuery, params: dict[str, object]) -> str:

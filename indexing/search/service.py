@@ -10,7 +10,7 @@ from django.db import transaction
 
 from documents.models import Document
 
-from ..models import Chunk
+from ..models import Chunk, DocumentIndexStats
 from . import semantic
 from .backends import Ranked, keyword_backend
 from .query import KeywordQuery, SearchError, clean, parse
@@ -98,6 +98,7 @@ def remove_document(document_id: int) -> int:
     with transaction.atomic():
         Document.objects.select_for_update().filter(pk=document_id).values_list("pk").first()
         deleted, _ = Chunk.objects.filter(document_id=document_id).delete()
+        DocumentIndexStats.objects.filter(document_id=document_id).delete()
     return deleted
 
 

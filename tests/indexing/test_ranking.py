@@ -115,3 +115,64 @@ def test_postgres_recovers_term_frequency_from_ts_rank() -> None:
         )
         rows = cursor.fetchall()
     assert [int(tf) for _, tf in rows] == [n for n, _ in rows]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's BM25, computed in SQL")
+def test_postgres_scores_are_bm25_over_the_users_own_chunks(notes: dict[str, Document], user: Any, other_user: Any) -> None:
+    """The scores equal BM25 computed here from the chunks' tsvectors (unnest: an independent way
+    to the term frequencies), with the user's chunk count, average length and document frequencies."""
+    import math
+
+    from indexing.search.postgres import B, K1
+
+    # Another user's chunks full of the words must not change the scores.
+    index(make_document(other_user, "Noise", ["price money copy " * 50, "price " * 80]))
+    query = "price money copy"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, length(c.search_vector), u.lexeme, coalesce(array_length(u.positions, 1), 0)"
+            " FROM indexing_chunk c JOIN documents_document d ON d.id = c.document_id"
+            " LEFT JOIN LATERAL unnest(c.search_vector) u ON u.lexeme IN ('price', 'money', 'copi')"
+            " WHERE d.owner_id = %s",
+            [user.pk],
+        )
+        rows = cursor.fetchall()
+    lengths = {chunk: dl for chunk, dl, _, _ in rows}
+    tf: dict[tuple[int, str], int] = {(chunk, lexeme): n for chunk, _, lexeme, n in rows if lexeme}
+    n, avgdl = len(lengths), sum(lengths.values()) / len(lengths)
+    df = {t: sum(1 for (_, lexeme) in tf if lexeme == t) for t in ("price", "money", "copi")}
+
+    def bm25(chunk: int) -> float:
+        total = 0.0
+        for term, count in df.items():
+            f = tf.get((chunk, term), 0)
+            idf = math.log(1 + (n - count + 0.5) / (count + 0.5))
+            total += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[chunk] / avgdl))
+        return total
+
+    hits = search(user, query, limit=100).hits
+    assert len(hits) == len({c for c, _ in tf})  # one chunk per page here
+    for hit in hits:
+        assert hit.score == pytest.approx(bm25(hit.chunk_id), rel=1e-5)
+
+
+def test_index_stats_follow_the_chunks(user: Any) -> None:
+    from indexing.models import Chunk, DocumentIndexStats
+    from indexing.search import remove_document
+
+    document = make_document(user, "Stats", ["Osmosis. " * 300, "Diffusion. " * 10])
+    index(document)
+    stats = DocumentIndexStats.objects.get(document=document)
+    assert stats.chunks == Chunk.objects.filter(document=document).count() > 2
+    if connection.vendor == "postgresql":
+        assert stats.lexemes == stats.chunks  # one lexeme a chunk: "osmosi" or "diffus"
+    page = document.pages.get(number=1)
+    page.text = "Short now."
+    page.save()
+    index(document)
+    assert DocumentIndexStats.objects.get(document=document).chunks == 2
+    remove_document(document.pk)
+    assert not DocumentIndexStats.objects.filter(document=document).exists()
+    index(document)
+    document.delete()
+    assert not DocumentIndexStats.objects.exists()
