@@ -61,13 +61,6 @@ def excerpt(text: str, words: Iterable[str]) -> str:
     return (ELLIPSIS if start else "") + body + (ELLIPSIS if end < len(text) else "")
 
 
-def best_sentence_coverage(text: str, wanted: frozenset[str]) -> int:
-    """How many distinct query stems the chunk's best sentence holds (for ranking: the words of a
-    question found together answer it better than the same words scattered)."""
-    matches = [(m.start(), m.end(), s) for m in WORD.finditer(text) if (s := stem(m.group())) in wanted]
-    return max((len({m[2] for m in s.matches}) for s in _sentences(text, matches)), default=0)
-
-
 def _sentences(text: str, matches: list[tuple[int, int, str]]) -> list[_Sentence]:
     bounds, start = [], 0
     for m in _SENTENCE_END.finditer(text):
