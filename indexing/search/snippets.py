@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import Stemmer
 
@@ -26,6 +27,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")
 _local = threading.local()  # a PyStemmer Stemmer is not safe to share between threads
 
 
+@lru_cache(maxsize=100_000)  # a snippet stems every word of its chunk; most words come back
 def stem(word: str) -> str:
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
@@ -47,7 +49,7 @@ def stems(words: Iterable[str]) -> frozenset[str]:
 def excerpt(text: str, words: Iterable[str]) -> str:
     """About EXCERPT_CHARS of `text` around its best-matching sentence, every query word marked."""
     wanted = stems(words)
-    matches = [(m.start(), m.end(), s) for m in WORD.finditer(text) if (s := stem(m.group())) in wanted] if wanted else []
+    matches = _matches(text, wanted)
     sentences = _sentences(text, matches)
     if not matches:
         start, end = 0, min(len(text), EXCERPT_CHARS)
@@ -59,6 +61,17 @@ def excerpt(text: str, words: Iterable[str]) -> str:
     piece = [(a - start, b - start) for a, b, _ in matches if start <= a and b <= end]
     body = _marked(text[start:end], piece)
     return (ELLIPSIS if start else "") + body + (ELLIPSIS if end < len(text) else "")
+
+
+def _matches(text: str, wanted: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of the words of `text` whose stem is wanted. Only the words that begin
+    as a wanted stem does (a stem keeps its word's first letters) are found, by one regular
+    expression, and stemmed: a tenth of the work of stemming every word."""
+    if not wanted:
+        return []
+    starts = "|".join(sorted({re.escape(w[:3]) for w in wanted}, key=len, reverse=True))
+    candidates = re.compile(rf"(?<![^\W_])(?:{starts})[^\W_]*", re.IGNORECASE)
+    return [(m.start(), m.end(), s) for m in candidates.finditer(text) if (s := stem(m.group())) in wanted]
 
 
 def _sentences(text: str, matches: list[tuple[int, int, str]]) -> list[_Sentence]:
