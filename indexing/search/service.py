@@ -140,9 +140,10 @@ def _per_page(rankings: Sequence[Ranked], limit: int, offset: int) -> Ranked:
             old = spans.get(representative, (start, end))
             spans[representative] = (min(old[0], start), max(old[1], end))
         orders.append(order)
-    fused = semantic.fuse(orders, limit, offset) if len(orders) > 1 else Ranked(
-        [(chunk_id, score) for chunk_id, score in _scores(rankings[0], orders[0])][offset : offset + limit], len(orders[0])
-    )
+    if len(orders) > 1:
+        fused = semantic.fuse(orders, limit, offset)
+    else:
+        fused = Ranked(_scores(rankings[0], orders[0])[offset : offset + limit], len(orders[0]))
     return Ranked(fused.scored, fused.total, {chunk_id: spans[chunk_id] for chunk_id, _ in fused.scored})
 
 
