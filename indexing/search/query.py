@@ -35,10 +35,10 @@ above below to from up down in out on off over under again further then once her
 why how all any both each few more most other some such no nor not only own same so than too very s
 t can will just don should now
 """
+# (Not "mean", "use" or "work": subjects in some material; BM25 gives common words little weight.)
 _QUESTION = """
-could would shall may might must cannot whose get got way ways want wanted need
-needs tell explain mean means meaning please someone something anything thing things also ok
-possible happen happens doesn isn aren didn
+could would shall may might must cannot whose get got way ways want wanted need needs tell explain
+please someone something anything thing things also ok possible happen happens doesn isn aren didn
 """
 STOP_WORDS: frozenset[str] = frozenset((_POSTGRES_ENGLISH + _QUESTION).split())
 
