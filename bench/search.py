@@ -20,9 +20,10 @@ the new documents the planner can pick a per-document plan that is several times
 an API call does but HTTP), drawn from the corpus' own chunks, leaving out the 100 most frequent
 words (the synthetic language's stop words):
   single-word   one word of a random chunk
-  multi-word    2-3 words of one random chunk (all must match)
-  phrase        2-3 consecutive words of a random chunk, quoted
+  multi-word    2-3 words of one random chunk (ranked: a page matches with any of them)
+  phrase        2-3 consecutive words of a random chunk, quoted (a constraint: they must stand together)
 bm25s answers the same queries (k=10, one query per call; it has no phrases: it scores the words).
+"matches" is the search's total: pages (one result per page), as the API counts them.
 
     .venv/bin/python -m bench.search [--chunks 100000] [--queries 300]
     .venv/bin/python -m bench.search --database-url postgres://postgres@127.0.0.1:5432/postgres

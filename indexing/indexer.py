@@ -18,9 +18,9 @@ from documents.models import Document, DocumentPage
 from .chunking import Span, chunk_key, split_pages
 from .conf import indexing_settings
 from .jobs import JobRun, NotIndexable
-from .models import Chunk, ChunkEmbedding, IndexJob
+from .models import Chunk, ChunkEmbedding, DocumentIndexStats, IndexJob
 from .search import semantic
-from .search.postgres import copy_chunks
+from .search.postgres import copy_chunks, store_stats
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,10 @@ def write_chunks(document: Document, generation: int, spans: Sequence[Span], vec
     ]
     if connection.vendor == "postgresql":
         copy_chunks(rows)
+        store_stats(document.pk)
     else:
         Chunk.objects.bulk_create([Chunk(**dict(zip(CHUNK_COLUMNS, row, strict=True))) for row in rows], batch_size=INSERT_BATCH)
+        DocumentIndexStats.objects.update_or_create(document=document, defaults={"chunks": len(rows), "lexemes": 0})
     if vectors is not None:
         ids = dict(Chunk.objects.filter(document=document).values_list("ordinal", "pk"))
         ChunkEmbedding.objects.bulk_create(

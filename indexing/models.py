@@ -42,6 +42,17 @@ class Chunk(models.Model):
         return f"{self.document_id} p.{self.page_number} [{self.char_start}:{self.char_end}]"
 
 
+class DocumentIndexStats(models.Model):
+    """A document's share of BM25's collection statistics on PostgreSQL (search/postgres.py): how
+    many chunks it has and their total length in distinct lexemes, written with the chunks. So a
+    search sums a row per document instead of reading every chunk of the user's. (SQLite's FTS5
+    keeps its own statistics; there `lexemes` stays 0.)"""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="index_stats")
+    chunks = models.PositiveIntegerField()
+    lexemes = models.PositiveBigIntegerField()
+
+
 class ChunkEmbedding(models.Model):
     """The semantic-search vector of a chunk (only with the semantic extra): float32, normalised.
     Its own table, so the chunk rows that keyword search reads stay small."""

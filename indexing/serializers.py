@@ -29,8 +29,13 @@ class DocumentIdsField(serializers.ListField):
 
 
 class SearchParamsSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=MAX_QUERY_CHARS, help_text='The query: words, "a phrase", a or b, -excluded.')
-    mode = serializers.ChoiceField(choices=MODES, default="keyword", help_text="semantic and hybrid need the semantic extra")
+    q = serializers.CharField(
+        max_length=MAX_QUERY_CHARS, help_text='The query: words (ranked, not all required), "a phrase", a or b, -excluded.'
+    )
+    mode = serializers.ChoiceField(
+        choices=MODES, required=False,
+        help_text="default: hybrid when the semantic extra is installed, else keyword; semantic and hybrid need the extra",
+    )  # fmt: skip
     document = DocumentIdsField(required=False, help_text="only these documents (repeat it, or comma-separate ids)")
     page = serializers.IntegerField(min_value=1, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=20)
@@ -54,7 +59,13 @@ class SearchHitSerializer(serializers.Serializer):
     chunk = serializers.CharField(source="chunk_key", help_text="the passage's stable id")
     char_start = serializers.IntegerField(help_text="offset of the passage in the page's text")
     char_end = serializers.IntegerField()
-    snippet = serializers.CharField(help_text="HTML: the text escaped, the matched words in <mark>…</mark>")
+    span_start = serializers.IntegerField(
+        help_text="the page's matching passages (this one and its neighbours, merged into this result) start here"
+    )
+    span_end = serializers.IntegerField()
+    snippet = serializers.CharField(
+        help_text="HTML: the best-matching sentence (and neighbours), escaped, the matched words in <mark>…</mark>"
+    )
     score = serializers.FloatField(help_text="higher is better; comparable within one response")
 
 
@@ -62,7 +73,7 @@ class SearchResponseSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    mode = serializers.ChoiceField(choices=MODES)
+    mode = serializers.ChoiceField(choices=MODES, help_text="the mode that answered")
     results = SearchHitSerializer(many=True)
 
 

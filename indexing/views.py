@@ -41,7 +41,7 @@ class SearchView(APIView):
             _check_owned(request.user, document_ids)
         try:
             results = search(
-                request.user, p["q"], document_ids, mode=p["mode"], limit=p["page_size"], offset=(p["page"] - 1) * p["page_size"]
+                request.user, p["q"], document_ids, mode=p.get("mode"), limit=p["page_size"], offset=(p["page"] - 1) * p["page_size"]
             )
         except SemanticUnavailable as exc:
             raise exceptions.ValidationError({"mode": [str(exc)]}) from None

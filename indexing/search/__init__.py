@@ -2,7 +2,7 @@
 
 Keyword search runs on the database's own full-text engine, chosen by `connection.vendor`
 (postgres.py: tsvector + GIN; sqlite.py: FTS5); semantic and hybrid search (semantic.py) are an
-optional extra. query.py reads the user's query; snippets.py makes the highlighted snippets.
+optional extra. query.py reads the user's query; snippets.py makes the highlighted snippets (the best sentence).
 """
 from .query import SearchError
 from .semantic import SemanticUnavailable

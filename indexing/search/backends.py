@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.db import connection
@@ -13,10 +13,13 @@ from .query import KeywordQuery
 
 @dataclass(frozen=True)
 class Ranked:
-    """One page of ranked chunk ids (best first, score higher is better) and how many matched."""
+    """One page of ranked chunk ids (best first, score higher is better) and how many matched.
+    A keyword backend ranks pages: one chunk per page, the best, and in `spans` the (char_start,
+    char_end) covering the page's matching chunks, for the chunks whose span is wider than theirs."""
 
     scored: list[tuple[int, float]]
     total: int
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class KeywordBackend(Protocol):
@@ -27,11 +30,8 @@ class KeywordBackend(Protocol):
     def rank(
         self, owner_id: int, query: KeywordQuery, document_ids: Sequence[int] | None, limit: int, offset: int
     ) -> Ranked:
-        """The owner's chunks matching `query`, best first; only `owner_id`'s documents are read."""
-
-    def snippets(self, query: KeywordQuery, chunk_ids: Sequence[int]) -> dict[int, str]:
-        """Marked snippets (snippets.START/STOP around matches) of the given chunks; a backend may
-        leave out chunks the query does not match."""
+        """The owner's pages matching `query`, best first (each as its best chunk, with the span of
+        its matching chunks); only `owner_id`'s documents are read. `total` counts pages."""
 
 
 def keyword_backend() -> KeywordBackend:

@@ -10,11 +10,11 @@ from django.db import transaction
 
 from documents.models import Document
 
-from ..models import Chunk
+from ..models import Chunk, DocumentIndexStats
 from . import semantic
-from .backends import KeywordBackend, Ranked, keyword_backend
+from .backends import Ranked, keyword_backend
 from .query import KeywordQuery, SearchError, clean, parse
-from .snippets import excerpt, to_html
+from .snippets import excerpt
 
 Mode = Literal["keyword", "semantic", "hybrid"]
 MODES: tuple[Mode, ...] = ("keyword", "semantic", "hybrid")
@@ -30,9 +30,11 @@ class SearchHit:
     document_id: int
     document_title: str
     page_number: int
-    char_start: int
+    char_start: int  # the chunk's place in the page's text: page.text[char_start:char_end] == its text
     char_end: int
-    snippet: str  # safe HTML: the text escaped, the query's words in <mark>…</mark>
+    span_start: int  # the span, in the page's text, of all the page's matching chunks (merged into this hit)
+    span_end: int
+    snippet: str  # safe HTML: the best-matching sentence, escaped, the query's words in <mark>…</mark>
     score: float  # higher is better; comparable within one response only
 
 
@@ -47,16 +49,22 @@ def search(
     user: Any,
     query: str,
     document_ids: Sequence[int] | None = None,
-    mode: Mode = "keyword",
+    mode: Mode | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> SearchResults:
-    """Ranked passages of `user`'s documents (of `document_ids` only, when given). Raises
-    SearchError (with a message for the user) for a query that cannot be run."""
+    """Ranked passages of `user`'s documents (of `document_ids` only, when given), one per page:
+    the page's best chunk, with the span of all the page's matching chunks. `mode` None is
+    hybrid when the semantic extra is enabled, keyword otherwise (`SearchResults.mode` says which).
+    Raises SearchError (with a message for the user) for a query that cannot be run."""
     if not 1 <= limit <= MAX_LIMIT:
         raise SearchError(f"limit must be between 1 and {MAX_LIMIT}.")
     if not 0 <= offset <= MAX_OFFSET:
         raise SearchError(f"Results past the first {MAX_OFFSET} cannot be paged to; narrow the query.")
+    if mode is None:
+        mode = "hybrid" if semantic.enabled() else "keyword"
+    if mode not in MODES:
+        raise SearchError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
     ids = None if document_ids is None else sorted(set(document_ids))
     text = clean(query)
     keyword = parse(text) if mode in ("keyword", "hybrid") else None
@@ -66,16 +74,15 @@ def search(
         if vector is None and keyword is not None:
             ranked = backend.rank(user.pk, keyword, ids, limit, offset)
         elif vector is not None and keyword is None:
-            ranked = semantic.rank(user.pk, vector, ids, limit, offset)
-        elif vector is not None and keyword is not None:
+            ranked = _per_page([semantic.rank(user.pk, vector, ids, semantic.CANDIDATES, 0)], limit, offset)
+        else:
+            assert vector is not None and keyword is not None
             by_keyword = backend.rank(user.pk, keyword, ids, semantic.CANDIDATES, 0)
             by_meaning = semantic.rank(user.pk, vector, ids, semantic.CANDIDATES, 0)
-            ranked = semantic.fuse([_ids(by_keyword), _ids(by_meaning)], limit, offset)
-        else:
-            raise SearchError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
+            ranked = _per_page([by_keyword, by_meaning], limit, offset)
         # A semantic query needs no keyword in it; its words, if any, are still highlighted.
         highlight = keyword if keyword is not None else _parse_or_none(text)
-        return SearchResults(_hits(backend, ranked, highlight), ranked.total, mode)
+        return SearchResults(_hits(ranked, highlight), ranked.total, mode)
 
 
 def _query_vector(text: str) -> bytes:
@@ -91,6 +98,7 @@ def remove_document(document_id: int) -> int:
     with transaction.atomic():
         Document.objects.select_for_update().filter(pk=document_id).values_list("pk").first()
         deleted, _ = Chunk.objects.filter(document_id=document_id).delete()
+        DocumentIndexStats.objects.filter(document_id=document_id).delete()
     return deleted
 
 
@@ -105,7 +113,46 @@ def _ids(ranked: Ranked) -> list[int]:
     return [chunk_id for chunk_id, _ in ranked.scored]
 
 
-def _hits(backend: KeywordBackend, ranked: Ranked, keyword: KeywordQuery | None) -> list[SearchHit]:
+def _per_page(rankings: Sequence[Ranked], limit: int, offset: int) -> Ranked:
+    """Chunk rankings (semantic, or keyword and semantic) as one ranking of pages: each ranking
+    keeps a page's best chunk; with two, the pages are fused by reciprocal rank (semantic.fuse),
+    a page standing for the same chunk in both (the keyword one's, which holds the words)."""
+    every = {chunk_id for ranked in rankings for chunk_id in _ids(ranked)}
+    place = {
+        pk: ((document_id, page), (start, end))
+        for pk, document_id, page, start, end in Chunk.objects.filter(pk__in=every).values_list(
+            "pk", "document_id", "page_number", "char_start", "char_end"
+        )
+    }
+    chosen: dict[tuple[int, int], int] = {}  # page -> the chunk that stands for it
+    spans: dict[int, tuple[int, int]] = {}
+    orders: list[list[int]] = []
+    for ranked in rankings:
+        order: list[int] = []
+        for chunk_id in _ids(ranked):
+            if chunk_id not in place:
+                continue  # deleted since it was ranked
+            page, (start, end) = place[chunk_id]
+            start, end = ranked.spans.get(chunk_id, (start, end))
+            representative = chosen.setdefault(page, chunk_id)
+            if representative not in order:
+                order.append(representative)
+            old = spans.get(representative, (start, end))
+            spans[representative] = (min(old[0], start), max(old[1], end))
+        orders.append(order)
+    if len(orders) > 1:
+        fused = semantic.fuse(orders, limit, offset)
+    else:
+        fused = Ranked(_scores(rankings[0], orders[0])[offset : offset + limit], len(orders[0]))
+    return Ranked(fused.scored, fused.total, {chunk_id: spans[chunk_id] for chunk_id, _ in fused.scored})
+
+
+def _scores(ranked: Ranked, order: Sequence[int]) -> list[tuple[int, float]]:
+    score = dict(ranked.scored)
+    return [(chunk_id, score[chunk_id]) for chunk_id in order]
+
+
+def _hits(ranked: Ranked, keyword: KeywordQuery | None) -> list[SearchHit]:
     ids = _ids(ranked)
     if not ids:
         return []
@@ -113,14 +160,14 @@ def _hits(backend: KeywordBackend, ranked: Ranked, keyword: KeywordQuery | None)
         "key", "page_number", "char_start", "char_end", "text", "document__title"
     )
     by_id = {chunk.pk: chunk for chunk in chunks}
-    marked = backend.snippets(keyword, ids) if keyword is not None else {}
     words = keyword.words if keyword is not None else []
     hits = []
     for chunk_id, score in ranked.scored:
         chunk = by_id.get(chunk_id)
         if chunk is None:  # deleted between two queries of a caller's READ COMMITTED transaction
             continue
-        snippet = to_html(marked[chunk_id]) if chunk_id in marked else excerpt(chunk.text, words)
+        start, end = ranked.spans.get(chunk_id, (chunk.char_start, chunk.char_end))
+        start, end = min(start, chunk.char_start), max(end, chunk.char_end)
         hits.append(
             SearchHit(
                 chunk_id=chunk_id,
@@ -130,7 +177,9 @@ def _hits(backend: KeywordBackend, ranked: Ranked, keyword: KeywordQuery | None)
                 page_number=chunk.page_number,
                 char_start=chunk.char_start,
                 char_end=chunk.char_end,
-                snippet=snippet,
+                span_start=start,
+                span_end=end,
+                snippet=excerpt(chunk.text, words),
                 score=round(score, 6),
             )
         )

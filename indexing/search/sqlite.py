@@ -1,5 +1,10 @@
 """Keyword search on SQLite: the external-content FTS5 table `indexing_chunk_fts` (Porter
-stemming), ranked by bm25, snippets by FTS5's snippet()."""
+stemming), ranked by FTS5's bm25() over an OR of the query's informative words; the phrases and
+`or` groups are a second MATCH on the same table that filters. One result per page: its best chunk.
+
+bm25()'s statistics (chunk count, average length, document frequencies) are the whole table's,
+every user's chunks: FTS5 keeps no other. Only the order of one user's results depends on them.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -9,31 +14,34 @@ from django.db import DatabaseError, connection
 
 from .backends import Ranked
 from .query import KeywordQuery
-from .snippets import ELLIPSIS, START, STOP
 
-SNIPPET_TOKENS = 32  # FTS5 allows at most 64
-
-_RANK = """
-SELECT f.rowid, -bm25(indexing_chunk_fts) AS score
+_MATCHED = """
+SELECT f.rowid AS id, -bm25(indexing_chunk_fts) AS score, c.document_id, c.page_number, c.char_start, c.char_end
 FROM indexing_chunk_fts f
 JOIN indexing_chunk c ON c.id = f.rowid
 JOIN documents_document d ON d.id = c.document_id
-WHERE indexing_chunk_fts MATCH %s AND d.owner_id = %s {filter}
-ORDER BY score DESC, f.rowid
+WHERE indexing_chunk_fts MATCH %s AND d.owner_id = %s {filter}{required}
+"""
+# bm25() can only be called where the MATCH is: rank the matches first, then keep each page's best.
+_RANK = f"""
+WITH matched AS MATERIALIZED ({_MATCHED}),
+placed AS (
+    SELECT id, score,
+           row_number() OVER (PARTITION BY document_id, page_number ORDER BY score DESC, id) AS nth,
+           min(char_start) OVER (PARTITION BY document_id, page_number) AS span_start,
+           max(char_end) OVER (PARTITION BY document_id, page_number) AS span_end
+    FROM matched
+)
+SELECT id, score, span_start, span_end, count(*) OVER () AS total
+FROM placed
+WHERE nth = 1
+ORDER BY score DESC, id
 LIMIT %s OFFSET %s
 """
-_COUNT = """
-SELECT count(*)
-FROM indexing_chunk_fts f
-JOIN indexing_chunk c ON c.id = f.rowid
-JOIN documents_document d ON d.id = c.document_id
-WHERE indexing_chunk_fts MATCH %s AND d.owner_id = %s {filter}
-"""
-_SNIPPETS = """
-SELECT rowid, snippet(indexing_chunk_fts, 0, %s, %s, %s, %s)
-FROM indexing_chunk_fts
-WHERE indexing_chunk_fts MATCH %s AND rowid IN ({ids})
-"""
+_COUNT = f"SELECT count(*) FROM (SELECT DISTINCT document_id, page_number FROM ({_MATCHED}))"
+# The constraints as a second cursor on the FTS table: in the ranking MATCH they would count in
+# bm25() a second time (a phrase's words are scored already).
+_REQUIRED = "\n  AND f.rowid IN (SELECT rowid FROM indexing_chunk_fts WHERE indexing_chunk_fts MATCH %s)"
 
 
 class SqliteBackend:
@@ -58,29 +66,27 @@ class SqliteBackend:
         self, owner_id: int, query: KeywordQuery, document_ids: Sequence[int] | None, limit: int, offset: int
     ) -> Ranked:
         where, extra = _document_filter(document_ids)
-        expression = query.to_fts5()
+        required = query.fts5_required()
+        if required is not None:
+            extra.append(required)
+        sql = {"filter": where, "required": _REQUIRED if required is not None else ""}
+        params = [query.fts5_scored(), owner_id, *extra]
         with connection.cursor() as cursor:
-            cursor.execute(_RANK.format(filter=where), [expression, owner_id, *extra, limit, offset])
+            cursor.execute(_RANK.format(**sql), [*params, limit, offset])
             rows = cursor.fetchall()
-            if len(rows) < limit and (rows or not offset):
-                total = offset + len(rows)  # the last page: no need to count
-            else:
-                cursor.execute(_COUNT.format(filter=where), [expression, owner_id, *extra])
+            if rows:
+                total = int(rows[0][4])
+            elif offset:  # past the last page: the window count had no row to ride on
+                cursor.execute(_COUNT.format(**sql), params)
                 total = int(cursor.fetchone()[0])
-        return Ranked([(int(r[0]), float(r[1])) for r in rows], total)
-
-    def snippets(self, query: KeywordQuery, chunk_ids: Sequence[int]) -> dict[int, str]:
-        if not chunk_ids:
-            return {}
-        sql = _SNIPPETS.format(ids=", ".join(["%s"] * len(chunk_ids)))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [START, STOP, ELLIPSIS, SNIPPET_TOKENS, query.to_fts5(), *chunk_ids])
-            return {int(row[0]): row[1] for row in cursor.fetchall()}
+            else:
+                total = 0
+        return Ranked([(int(r[0]), float(r[1])) for r in rows], total, {int(r[0]): (int(r[2]), int(r[3])) for r in rows})
 
 
-def _document_filter(document_ids: Sequence[int] | None) -> tuple[str, list[int]]:
+def _document_filter(document_ids: Sequence[int] | None) -> tuple[str, list[int | str]]:
     if document_ids is None:
         return "", []
     if not document_ids:
         return "AND 0", []
-    return f"AND c.document_id IN ({', '.join(['%s'] * len(document_ids))})", list(document_ids)
+    return f"AND c.document_id IN ({', '.join(['%s'] * len(document_ids))})", [*document_ids]

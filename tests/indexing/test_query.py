@@ -2,34 +2,45 @@ from __future__ import annotations
 
 import pytest
 
-from indexing.search.query import MAX_QUERY_CHARS, MAX_TERMS, SearchError, parse
+from indexing.search.query import MAX_QUERY_CHARS, MAX_TERMS, STOP_WORDS, SearchError, parse
 
 
 @pytest.mark.parametrize(
-    "raw, fts5",
+    "raw, scored, required",
     [
-        ("photosynthesis", '("photosynthesis")'),
-        ("Light  reactions", '("Light") AND ("reactions")'),
-        ('"electron transport chain" atp', '("electron transport chain") AND ("atp")'),
-        ("cat or dog fish", '("cat" OR "dog") AND ("fish")'),
-        ("cat OR dog OR eel", '("cat" OR "dog" OR "eel")'),
-        ("plants -animals", '(("plants")) NOT (("animals"))'),
-        ('plants -"cell wall" -x', '(("plants")) NOT (("cell wall") OR ("x"))'),
-        ("a -b or -c", '(("a")) NOT (("b" AND "c"))'),
-        ("a or -b", '("a")'),  # FTS5 cannot say "or not": the wanted term stays
-        ("e-mail foo_bar", '("e mail") AND ("foo bar")'),
-        ('unclosed "quote here', '("unclosed") AND ("quote here")'),
-        ("NEAR(a b) c* ^d text:e", '("NEAR a") AND ("b") AND ("c") AND ("d") AND ("text e")'),
-        ("or leading or", '("leading")'),
-        ("Ünïcode straße", '("Ünïcode") AND ("straße")'),
+        ("photosynthesis", '"photosynthesis"', None),
+        ("Light  reactions", '"light" OR "reactions"', None),
+        # A question keeps only its informative words, none of them required.
+        ("how do I compress a stream with deflate", '"compress" OR "stream" OR "deflate"', None),
+        ('"electron transport chain" atp', '"electron" OR "transport" OR "chain" OR "atp"', '("electron transport chain")'),
+        ("cat or dog fish", '"cat" OR "dog" OR "fish"', '("cat" OR "dog")'),
+        ("cat OR dog OR eel", '"cat" OR "dog" OR "eel"', '("cat" OR "dog" OR "eel")'),
+        ("plants -animals", '("plants") NOT (("animals"))', None),
+        ('plants -"cell wall" -x', '("plants") NOT (("cell wall") OR ("x"))', None),
+        ("a b -c or -d", '("b") NOT (("c" AND "d"))', None),
+        ("x or -b", '"x"', '("x")'),  # FTS5 cannot say "or not": the wanted term stays
+        ("e-mail foo_bar", '"e" OR "mail" OR "foo" OR "bar"', None),
+        ('unclosed "quote here', '"unclosed" OR "quote"', '("quote here")'),  # "here" is a stop word
+        ('"deflate"', '"deflate"', '("deflate")'),  # quoted: required even alone
+        ("NEAR(a b) c* ^d text:e", '"near" OR "b" OR "c" OR "d" OR "text" OR "e"', None),
+        ("or leading or", '"leading"', None),
+        ("Ünïcode straße", '"ünïcode" OR "straße"', None),
+        ("Deflate deflate DEFLATE", '"deflate"', None),
     ],
 )
-def test_parse_and_fts5(raw: str, fts5: str) -> None:
-    assert parse(raw).to_fts5() == fts5
+def test_parse_and_fts5(raw: str, scored: str, required: str | None) -> None:
+    query = parse(raw)
+    assert query.fts5_scored() == scored
+    assert query.fts5_required() == required
 
 
-def test_words_leave_out_excluded_terms() -> None:
-    assert parse('"red cell" blood -plasma').words == ["red", "cell", "blood"]
+def test_words_leave_out_excluded_terms_and_stop_words() -> None:
+    assert parse('"red cell" of the blood -plasma').words == ["red", "cell", "blood"]
+
+
+def test_question_words_and_postgres_stop_words_are_stop_words() -> None:
+    assert {"how", "what", "do", "i", "can", "the", "does", "why", "should"} <= STOP_WORDS
+    assert not {"deflate", "copy", "charge", "money", "class"} & STOP_WORDS
 
 
 @pytest.mark.parametrize(
@@ -41,6 +52,9 @@ def test_words_leave_out_excluded_terms() -> None:
         ("((( ))) !!! \"\" ''", "no words"),
         ("-alone", "only excludes"),
         ("-a or -b", "only excludes"),
+        ("how do I", "only common words"),
+        ('"to be or not to be"', "only common words"),
+        ("what is the -deflate", "only common words"),
         ("x" * (MAX_QUERY_CHARS + 1), "too long"),
         (" ".join(["w"] * (MAX_TERMS + 1)), "too many terms"),
     ],
@@ -53,4 +67,4 @@ def test_unsearchable_queries_say_why(raw: str, message: str) -> None:
 def test_control_characters_become_spaces() -> None:
     query = parse("cell\x00wall")
     assert query.text == "cell wall"
-    assert query.to_fts5() == '("cell") AND ("wall")'
+    assert query.fts5_scored() == '"cell" OR "wall"'

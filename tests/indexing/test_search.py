@@ -34,7 +34,7 @@ def corpus(user: Any, other_user: Any) -> dict[str, Document]:
         "chemistry": make_document(user, "Chemistry", chemistry_pages()),
         "history": make_document(user, "History", [filler(400 + i) for i in range(5)]),
         # Bob's notes have the very phrase: Alice must never see them.
-        "bobs": make_document(other_user, "Bob's notes", [f"The {PHRASE} again and again: {PHRASE}."]),
+        "bobs": make_document(other_user, "Bob's notes", [f"The {PHRASE} repeated and repeated: {PHRASE}."]),
     }
     for document in documents.values():
         index(document)
@@ -71,9 +71,9 @@ def test_a_phrase_matches_only_where_the_words_stand_together(corpus: dict[str, 
 
 def test_a_user_only_ever_searches_their_own_documents(corpus: dict[str, Document], user: Any, other_user: Any) -> None:
     alices = {d.pk for d in Document.objects.filter(owner=user)}
-    for mode_query in (PHRASE, f'"{PHRASE}"', "again", "notes"):
+    for mode_query in (PHRASE, f'"{PHRASE}"', "repeated", "notes"):
         assert {h.document_id for h in search(user, mode_query, limit=100).hits} <= alices
-    assert search(user, "again").total == 0
+    assert search(user, "repeated").total == 0
     bob = search(other_user, f'"{PHRASE}"')
     assert [h.document_id for h in bob.hits] == [corpus["bobs"].pk]
     # Asking for Bob's document by id does not widen Alice's search either.
@@ -90,7 +90,7 @@ def test_filter_by_documents(corpus: dict[str, Document], user: Any) -> None:
 
 def test_pages_of_results_do_not_overlap(corpus: dict[str, Document], user: Any) -> None:
     total = search(user, "study").total
-    assert total > 25
+    assert total > 15  # pages: one result per page
     seen: list[int] = []
     for offset in range(0, total, 10):
         page = search(user, "study", limit=10, offset=offset)
@@ -117,7 +117,7 @@ def test_reindex_replaces_chunks_and_delete_removes_them(user: Any) -> None:
     document = make_document(user, "Draft", ["The first draft mentions glycolysis. " * 40] * 3)
     old_count = index(document)
     old_ids = set(Chunk.objects.filter(document=document).values_list("pk", flat=True))
-    assert search(user, "glycolysis").total == old_count
+    assert old_count > 3 and search(user, "glycolysis").total == 3  # one result per page
 
     page = document.pages.get(number=2)
     page.text = "The second draft is about the Krebs cycle instead."
@@ -149,6 +149,10 @@ HOSTILE = [
     "%", "_", "%_%", "'; DROP TABLE indexing_chunk; --", "text:study", "{a b}", "^study", "a+b", "\u200b",
     "e\u0301\u0301\u0301", "📚 study 📚", "ｓｔｕｄｙ", "مطالعه", "study\x00notes", "a " * 64, "study " * 150,
     "x" * 1000, "(" * 500, '"' * 999, "-" * 1000, "or " * 300, "study or", "or study", "-study notes",
+    # Issue #10's list: only stop words, only punctuation, unbalanced quotes, right-to-left text and
+    # its controls, emoji, long input.
+    "how do I", "what is the", "can I do it?", "?!.,;:", '"study notes', 'study "notes', '"""study"',
+    "\u202estudy\u202c notes", "\u200fשלום עולם", "مطالعه study", "👍", "🏳️‍🌈 study", "study " * 166,
 ]
 
 
@@ -166,14 +170,17 @@ def test_any_query_answers_200_or_a_400_with_a_message(
         assert isinstance(body["results"], list)
 
 
-@pytest.mark.parametrize("raw", ["", "q=", "q=%20%20", "q=" + "y" * 1001, "q=%ED%A0%80", "q=a&q=b"])
+@pytest.mark.parametrize(
+    "raw", ["", "q=", "q=%20%20", "q=" + "y" * 1001, "q=" + "study%20" * 714, "q=%ED%A0%80", "q=a&q=b", "q=%00", "q=study%00"]
+)
 def test_empty_long_and_odd_parameters(
     corpus: dict[str, Document], user: Any, api_for: Callable[[Any], APIClient], raw: str
 ) -> None:
     response = api_for(user).get(f"/api/search/?{raw}")
     assert response.status_code in (200, 400)
-    if response.status_code == 400:
-        assert response.json()["message"].startswith("q: ")
+    if response.status_code == 400:  # a NUL never reaches the search (studyai/middleware.py)
+        message = response.json()["message"]
+        assert message.startswith("q: ") or "NUL" in message
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -194,7 +201,7 @@ def test_a_search_never_sees_half_of_a_reindex(user: Any) -> None:
     ]
     with transaction.atomic():
         write_chunks(document, 1, versions[0], None)
-    sizes = {len(v) for v in versions}
+    sizes = {len({s.page_number for s in v}) for v in versions}  # one result per page
     stop = threading.Event()
     seen: list[tuple[int, int, frozenset[str]]] = []
 

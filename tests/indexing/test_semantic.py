@@ -53,7 +53,7 @@ def test_every_chunk_gets_a_vector_and_loses_it_with_the_chunk(notes: dict[str, 
 @needs_model
 def test_semantic_search_finds_a_passage_by_meaning(notes: dict[str, Any], user: Any) -> None:
     query = "how green leaves make sugar from sunlight"
-    assert search(user, query).total == 0  # not one of these words is in the passage
+    assert search(user, query, mode="keyword").total == 0  # not one of these words is in the passage
     results = search(user, query, mode="semantic")
     first = results.hits[0]
     assert (first.document_id, first.page_number) == (notes["biology"].pk, 2)
@@ -65,7 +65,7 @@ def test_semantic_search_finds_a_passage_by_meaning(notes: dict[str, Any], user:
 @needs_model
 def test_hybrid_fuses_keyword_and_semantic_rankings(notes: dict[str, Any], user: Any) -> None:
     query = "glucose or sunlight"
-    by_words = search(user, query, limit=100)
+    by_words = search(user, query, mode="keyword", limit=100)
     by_meaning = search(user, query, mode="semantic", limit=100)
     assert {h.document_id for h in by_words.hits} == {notes["biology"].pk, notes["history"].pk}
     hybrid = search(user, query, mode="hybrid", limit=100)
@@ -78,3 +78,23 @@ def test_hybrid_fuses_keyword_and_semantic_rankings(notes: dict[str, Any], user:
     scores = [h.score for h in hybrid.hits]
     assert scores == sorted(scores, reverse=True) and hybrid.total == len(hybrid.hits) == 4
     assert notes["bobs"].pk not in {h.document_id for h in hybrid.hits}
+
+
+@needs_model
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+@pytest.mark.parametrize("query", ["how do I", "?!.,", '"unbalanced', "\u202eglucose\u202c", "שלום", "👍", "glucose " * 120])
+def test_hostile_queries_in_the_semantic_modes_answer_200_or_400(
+    notes: dict[str, Any], user: Any, api_for: Any, mode: str, query: str
+) -> None:
+    response = api_for(user).get("/api/search/", {"q": query, "mode": mode})
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:
+        assert response.json()["message"].startswith("q: ")
+    else:
+        assert response.json()["mode"] == mode
+
+
+@needs_model
+def test_the_default_mode_is_hybrid_with_the_extra_and_says_so(notes: dict[str, Any], user: Any, api_for: Any) -> None:
+    body = api_for(user).get("/api/search/", {"q": "how leaves store glucose"}).json()
+    assert body["mode"] == "hybrid" and body["results"][0]["page"] == 2
