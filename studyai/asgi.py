@@ -9,6 +9,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studyai.settings")
 django_asgi_app = get_asgi_application()  # sets Django up before anything imports models
 
+from studyai.safety import refuse_insecure_start  # noqa: E402
+
+refuse_insecure_start()
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from notifications.auth import websocket_stack  # noqa: E402

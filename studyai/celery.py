@@ -6,9 +6,11 @@ choose the task base class, so a task's queue is never repeated in code.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Callable
 
 from celery import Celery, Task, shared_task
+from celery.signals import worker_init
 from django.db import InterfaceError, OperationalError
 from kombu import Exchange, Queue
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -45,6 +47,20 @@ app.conf.update(
 
 
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _refuse_insecure_start(**_: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from studyai.safety import refuse_insecure_start
+
+    try:
+        refuse_insecure_start()
+    except ImproperlyConfigured as exc:
+        # Celery logs and ignores a receiver's exception; SystemExit does stop the worker.
+        print(f"refusing to start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
 
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (

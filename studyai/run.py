@@ -20,6 +20,8 @@ QUEUES = ("document_queue", "indexing_queue", "quiz_queue")
 
 def main() -> int:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("SECRET_KEY"):
+        os.environ["STUDYAI_LOCAL_RUN"] = "1"  # the development key, on this machine only (studyai/safety.py)
     logs = VAR_DIR / "logs"
     logs.mkdir(exist_ok=True)
     url_file = VAR_DIR / "embedded-redis.url"

@@ -36,8 +36,22 @@ def default_redis_url() -> str:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is only fit for a laptop: set SECRET_KEY anywhere users log in.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-dev-key-set-SECRET_KEY-in-production"
+# The fallback key is only fit for a laptop: set SECRET_KEY anywhere users log in. With DEBUG off
+# and this key, daphne and the workers refuse to start unless STUDYAI_LOCAL_RUN says it is a run
+# on this machine only (`make run` says so): studyai/safety.py.
+DEVELOPMENT_SECRET_KEY = "insecure-dev-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+LOCAL_RUN = env_bool("STUDYAI_LOCAL_RUN", False)
+# Served over HTTPS (directly or behind a TLS-terminating proxy): secure cookies, HSTS, redirect.
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+# Policy for the whole domain, so the operator's choice (check --deploy asks about both).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):  # only behind a proxy that sets it itself
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 # Origins allowed to open the WebSocket and to post with session auth (CSRF); hosts in ALLOWED_HOSTS
 # are always allowed by Channels' AllowedHostsOriginValidator.
