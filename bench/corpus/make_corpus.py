@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import gzip
 import re
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
