@@ -4,9 +4,10 @@ question of a type still wanted:
 
 - fill in the blank: a key term of the sentence blanked out;
 - multiple choice: the same, with distractors that are key terms of the same kind from the same
-  material (never the answer, never containing it, of similar form);
+  material (never the answer, never containing it, of similar form, those the material uses in
+  the answer's frame first), each option with an explanation of why it is right or wrong;
 - true/false: the sentence as it is (true) or with a key term swapped for one of the same kind
-  that its passage never mentions (false);
+  that the material uses in the same frame and the passage never mentions (false);
 - short answer: a defining sentence ("Meiosis is the cell division that ...") asked backwards
   ("What is the term for the cell division that ...?").
 
@@ -46,7 +47,7 @@ _BEFORE_VERBS = frozenset("to will can could would may might must should shall w
 # A false statement swaps in a term said at most this far away (a fraction of the document).
 MAX_SWAP_DISTANCE = 0.25
 MAX_DROPPED = 200
-MAX_FRAME_CHECKS = 40  # swaps looked up in the material for a false statement, closest first
+MAX_FRAME_CHECKS = 40  # candidate swaps and distractors looked up in the material, closest in form first
 # A number is asked for only as a count of something ("uses 15 _____" is not asked, "uses _____
 # bits" is), and never as a label: after these words it names a figure, a draft, a version.
 _NUMBER_LABELS = frozenset(
