@@ -10,7 +10,7 @@ import sys
 from typing import Any, Callable
 
 from celery import Celery, Task, shared_task
-from celery.signals import worker_init
+from celery.signals import task_postrun, task_prerun, worker_init
 from django.db import InterfaceError, OperationalError
 from kombu import Exchange, Queue
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -43,10 +43,34 @@ app.conf.update(
     worker_send_task_events=True,
     task_send_sent_event=True,
     broker_connection_retry_on_startup=True,
+    # Django's LOGGING (JSON lines with the task's ids, studyai/logs.py) for the worker too.
+    worker_hijack_root_logger=False,
 )
 
 
 app.autodiscover_tasks()
+
+
+_log_context: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _bind_task_ids(task_id: str | None = None, **_: Any) -> None:
+    from studyai import logs
+
+    _log_context[task_id or ""] = logs.bind(task_id=task_id, correlation_id=task_id)
+
+
+@task_postrun.connect
+def _unbind_task_ids(task_id: str | None = None, **_: Any) -> None:
+    from studyai import logs
+
+    token = _log_context.pop(task_id or "", None)
+    if token is not None:
+        try:
+            logs.unbind(token)
+        except ValueError:
+            pass  # bound in another context (eager tasks run inside the caller's): nothing to undo
 
 
 @worker_init.connect

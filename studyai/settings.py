@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "studyai.middleware.LogContextMiddleware",  # after authentication: it knows a session's user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -228,11 +229,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# One JSON object per line from every process (LOG_FORMAT=json), or readable lines (text); each
+# with the ids of its request, task or event, and no secrets (studyai/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "studyai.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "studyai.logs.JsonLineFormatter"}, "text": {"()": "studyai.logs.TextFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "text" if LOG_FORMAT == "text" else "json", "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"daphne.access": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
 }

@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 
 from django.conf import settings
 
+from studyai import logs
+
 from .transport import REDIS_ERRORS, EventTransport, StreamEntry, get_transport
 from .types import Event, EventType, InvalidEvent
 
@@ -211,9 +213,10 @@ class EventConsumer:
             self._dead_letter(entry, str(exc), deliveries)
             return
         try:
-            for matches, handler in self._handlers:
-                if matches(event):
-                    handler(event)
+            with logs.bound(event_id=str(event.event_id), correlation_id=event.correlation_id, user_id=event.user_id):
+                for matches, handler in self._handlers:
+                    if matches(event):
+                        handler(event)
         except Exception as exc:
             self.health.failed += 1
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
