@@ -64,12 +64,8 @@ def fail_job(job: IndexJob, reason: str) -> bool:
     """Fail a job from outside its run (the watchdog, for a run that stalled): the same state
     change and indexing.failed as a run's final failure; False when it finished meanwhile."""
     run = JobRun(job)
-    run._owner_id = Document.objects.values_list("owner_id", flat=True).filter(pk=job.document_id).first() or 0
-    if not run._owner_id:
-        return False  # its document is gone, and the job with it
-    before = job.status
     run.fail(reason, final=True)
-    return before == IndexJob.Status.RUNNING and run.job.status == IndexJob.Status.FAILED
+    return job.status == IndexJob.Status.RUNNING and run.job.status == IndexJob.Status.FAILED
 
 
 class JobRun:
@@ -151,6 +147,8 @@ class JobRun:
             job = IndexJob.objects.select_for_update().filter(pk=self.job.pk).first()
             if job is None or job.status in (IndexJob.Status.COMPLETED, IndexJob.Status.SUPERSEDED):
                 return
+            if not self._owner_id:  # failed from outside a run (the watchdog): who hears of it
+                self._owner_id = Document.objects.values_list("owner_id", flat=True).get(pk=job.document_id)
             job.failures += 1
             job.error = reason
             if not final:

@@ -18,8 +18,6 @@ from typing import Any
 from celery import Task, current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from studyai.events.models import OutboxTask
@@ -44,16 +42,11 @@ def send_pending(grace: timedelta | None = None, limit: int = 200) -> int:
     the process died after the commit). Rows are leased first, so two sweeps never send one."""
     if grace is None:
         grace = timedelta(seconds=settings.STUDYAI_EVENTS["OUTBOX_GRACE_SECONDS"])
-    now = timezone.now()
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    candidates = list(OutboxTask.objects.filter(free, created_at__lte=now - grace).values_list("pk", flat=True)[:limit])
-    if not candidates:
+    token = OutboxTask.lease(grace, limit, SWEEP_LEASE)
+    if token is None:
         return 0
-    token = uuid.uuid4()
-    OutboxTask.objects.filter(free, pk__in=candidates).update(claimed_by=token, claimed_until=now + SWEEP_LEASE)
-    claimed = list(OutboxTask.objects.filter(claimed_by=token).values_list("pk", flat=True))
-    sent = _send(claimed)
-    OutboxTask.objects.filter(claimed_by=token).update(claimed_by=None, claimed_until=None)  # the unsent, back at once
+    sent = _send(list(OutboxTask.objects.filter(claimed_by=token).values_list("pk", flat=True)))
+    OutboxTask.release(token)  # the unsent, back at once
     return sent
 
 

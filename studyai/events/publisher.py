@@ -19,8 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from .models import OutboxEvent
 from .transport import REDIS_ERRORS, EventTransport, get_transport
@@ -212,15 +210,9 @@ class EventPublisher:
         was down). Rows are leased first, so two sweeps never relay the same row."""
         if grace is None:
             grace = timedelta(seconds=settings.STUDYAI_EVENTS["OUTBOX_GRACE_SECONDS"])
-        now = timezone.now()
-        free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-        candidates = list(
-            OutboxEvent.objects.filter(free, created_at__lte=now - grace).order_by("pk").values_list("pk", flat=True)[:limit]
-        )
-        if not candidates:
+        token = OutboxEvent.lease(grace, limit, SWEEP_LEASE)
+        if token is None:
             return 0
-        token = uuid.uuid4()
-        OutboxEvent.objects.filter(free, pk__in=candidates).update(claimed_by=token, claimed_until=now + SWEEP_LEASE)
         rows = OutboxEvent.objects.filter(claimed_by=token).order_by("pk")
         return self._deliver_and_delete([(row.pk, Event.from_dict(row.payload)) for row in rows], claim=token)
 
@@ -232,8 +224,8 @@ class EventPublisher:
         except REDIS_ERRORS as exc:
             self._relay_paused_until = time.monotonic() + RELAY_BACKOFF_SECONDS
             log.warning("event relay failed (%s); %d event(s) stay in the outbox for the sweep", exc, len(rows))
-            if claim is not None:  # give the rows back at once, not when the lease runs out
-                OutboxEvent.objects.filter(claimed_by=claim).update(claimed_by=None, claimed_until=None)
+            if claim is not None:
+                OutboxEvent.release(claim)
             return 0
         self._relay_paused_until = 0.0
         OutboxEvent.objects.filter(pk__in=[pk for pk, _ in rows]).delete()  # one DELETE: no cascades
