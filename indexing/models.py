@@ -37,6 +37,8 @@ class Chunk(models.Model):
             models.UniqueConstraint(fields=["key"], name="chunk_unique_key"),  # (unique=True would add a LIKE index)
             models.UniqueConstraint(fields=["document", "ordinal"], name="chunk_unique_ordinal"),
         ]
+        # A page's chunks, for the span of a result page's matches (search/postgres.py).
+        indexes = [models.Index(fields=["document", "page_number"], name="chunk_page")]
 
     def __str__(self) -> str:
         return f"{self.document_id} p.{self.page_number} [{self.char_start}:{self.char_end}]"
@@ -51,6 +53,22 @@ class DocumentIndexStats(models.Model):
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="index_stats")
     chunks = models.PositiveIntegerField()
     lexemes = models.PositiveBigIntegerField()
+    shortest = models.PositiveIntegerField(default=0)  # the length of its shortest chunk: MaxScore's bounds
+
+
+class LexemeCount(models.Model):
+    """How many of a document's chunks hold a lexeme (PostgreSQL only), written with the chunks:
+    BM25's document frequencies known *before* a search reads any chunk, so it can skip the
+    chunks of its common words that cannot reach the page asked for (MaxScore, search/postgres.py).
+    SQLite's FTS5 keeps its own statistics; there the table stays empty."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    lexeme = models.TextField()
+    chunks = models.PositiveIntegerField()
+    most = models.PositiveIntegerField()  # the most times one chunk holds it (its tf): MaxScore's bounds
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lexeme", "document"], name="lexemecount_unique")]
 
 
 class ChunkEmbedding(models.Model):

@@ -30,7 +30,7 @@ class DocumentIdsField(serializers.ListField):
 
 class SearchParamsSerializer(serializers.Serializer):
     q = serializers.CharField(
-        max_length=MAX_QUERY_CHARS, help_text='The query: words (ranked, not all required), "a phrase", a or b, -excluded.'
+        max_length=MAX_QUERY_CHARS, help_text='The query: words (ranked, not all required), "a phrase", a OR b, -excluded.'
     )
     mode = serializers.ChoiceField(
         choices=MODES, required=False,
@@ -70,7 +70,10 @@ class SearchHitSerializer(serializers.Serializer):
 
 
 class SearchResponseSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="pages matching the query; at least this many when count_exact is false")
+    count_exact = serializers.BooleanField(
+        help_text="false when a query of many common words was ranked without reading all its matches: count is then a lower bound"
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     mode = serializers.ChoiceField(choices=MODES, help_text="the mode that answered")

@@ -47,9 +47,11 @@ class SearchView(APIView):
             raise exceptions.ValidationError({"mode": [str(exc)]}) from None
         except SearchError as exc:
             raise exceptions.ValidationError({"q": [str(exc)]}) from None
+        more = p["page"] * p["page_size"] < results.total or (not results.total_exact and len(results.hits) == p["page_size"])
         page = {
             "count": results.total,
-            "next": _page_url(request, p["page"] + 1) if p["page"] * p["page_size"] < results.total else None,
+            "count_exact": results.total_exact,
+            "next": _page_url(request, p["page"] + 1) if more else None,
             "previous": _page_url(request, p["page"] - 1) if p["page"] > 1 else None,
             "mode": results.mode,
             "results": results.hits,

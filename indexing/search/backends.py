@@ -20,6 +20,7 @@ class Ranked:
     scored: list[tuple[int, float]]
     total: int
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    total_exact: bool = True  # False: `total` is a lower bound (a pruned ranking counts only so far)
 
 
 class KeywordBackend(Protocol):

@@ -1,12 +1,14 @@
 """The user's query: cleaned, checked and parsed once, whatever the backend.
 
-The syntax is the web-search one: words, "quoted phrases", `or` between two terms, `-` before a
-term to exclude it. Anything else (parentheses, operators, stray quotes) is just punctuation.
+The syntax is the web-search one: words, "quoted phrases", `OR` (capitals, as web search engines
+have it) between two terms, `-` before a term to exclude it. Anything else (parentheses, operators,
+stray quotes) is just punctuation. A lower-case "or" is a word of the question ("split at every
+comma or semicolon"), a stop word: read as the operator it would require one of its neighbours.
 
 Ranked, not boolean: plain words are *scored*, not required. A chunk matches when it has at least
 one of the query's informative words (stop words and question words such as "how", "do", "I",
 "can" are dropped: `STOP_WORDS`), and ranks by BM25 over them. The operators are *constraints*:
-a quoted phrase must be in the chunk, one of the terms of an `a or b` group must be, and an
+a quoted phrase must be in the chunk, one of the terms of an `a OR b` group must be, and an
 excluded term must not. Both backends build their engine's query from this one structure
 (SQLite: `fts5_*()`, FTS5 expressions of quoted runs of letters and digits only, so no input can
 reach FTS5's own syntax; PostgreSQL: the same words and phrases as tsquery parameters).
@@ -64,7 +66,7 @@ class Term:
 @dataclass(frozen=True)
 class KeywordQuery:
     text: str  # the cleaned query
-    clauses: tuple[tuple[Term, ...], ...]  # as written: each clause one term, or an `or` group
+    clauses: tuple[tuple[Term, ...], ...]  # as written: each clause one term, or an `OR` group
 
     @property
     def scored(self) -> list[str]:
@@ -77,9 +79,21 @@ class KeywordQuery:
         return list(seen)
 
     @property
+    def occurrences(self) -> list[str]:
+        """The scored words as often as the query says them: a word asked twice ("class variables
+        and instance variables") weighs twice, as BM25's query-term frequency has it."""
+        return [
+            w.lower()
+            for clause in self.clauses
+            for term in clause
+            if not term.negated
+            for w in term.informative
+        ]
+
+    @property
     def required(self) -> list[tuple[Term, ...]]:
         """Groups of which the chunk must match one term each: a quoted phrase (a group of one) and
-        the wanted terms of an `or` group."""
+        the wanted terms of an `OR` group."""
         groups = []
         for clause in self.clauses:
             wanted = tuple(t for t in clause if not t.negated and t.informative)
@@ -89,7 +103,7 @@ class KeywordQuery:
 
     @property
     def excluded(self) -> list[tuple[Term, ...]]:
-        """Groups the chunk must not match all of: `-a` alone, or `-a or -b` (not both)."""
+        """Groups the chunk must not match all of: `-a` alone, or `-a OR -b` (not both)."""
         return [c for c in self.clauses if all(t.negated for t in c)]
 
     @property
@@ -99,9 +113,10 @@ class KeywordQuery:
 
     def fts5_scored(self) -> str:
         """FTS5's MATCH expression that bm25() ranks: any scored word, none of the excluded groups.
-        A clause mixing excluded and wanted terms (`a or -b`) keeps its wanted ones: FTS5 cannot
+        A clause mixing excluded and wanted terms (`a OR -b`) keeps its wanted ones: FTS5 cannot
         express "or not"."""
-        expression = " OR ".join(f'"{w}"' for w in self.scored)
+        # bm25() sums over the expression's phrases: a word repeated counts as often as it is asked.
+        expression = " OR ".join(f'"{w}"' for w in self.occurrences)
         if self.excluded:
             groups = [" AND ".join(t.to_fts5() for t in c) for c in self.excluded]
             expression = f"({expression}) NOT (" + " OR ".join(f"({g})" for g in groups) + ")"
@@ -127,7 +142,7 @@ def clean(raw: str) -> str:
 def parse(raw: str) -> KeywordQuery:
     text = clean(raw)
     clauses: list[list[Term]] = []
-    join_next = False  # the previous token was `or`
+    join_next = False  # the previous token was `OR`
     for kind, value, negated in _tokens(text):
         if kind == "or":
             join_next = bool(clauses)
@@ -157,7 +172,7 @@ def parse(raw: str) -> KeywordQuery:
 
 
 def _tokens(text: str) -> list[tuple[str, str, bool]]:
-    """(kind, text, negated) with kind "phrase", "word" or "or", as PostgreSQL's websearch_to_tsquery reads them."""
+    """(kind, text, negated) with kind "phrase", "word" or "or" (the `OR` operator)."""
     tokens: list[tuple[str, str, bool]] = []
     i, n = 0, len(text)
     while i < n:
@@ -177,6 +192,6 @@ def _tokens(text: str) -> list[tuple[str, str, bool]]:
         while i < n and not text[i].isspace() and text[i] != '"':
             i += 1
         word = text[start:i]
-        kind = "or" if word.lower() == "or" and not negated else "word"
+        kind = "or" if word == "OR" and not negated else "word"
         tokens.append((kind, word, negated))
     return tokens

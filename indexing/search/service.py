@@ -10,7 +10,7 @@ from django.db import transaction
 
 from documents.models import Document
 
-from ..models import Chunk, DocumentIndexStats
+from ..models import Chunk, DocumentIndexStats, LexemeCount
 from . import semantic
 from .backends import Ranked, keyword_backend
 from .query import KeywordQuery, SearchError, clean, parse
@@ -41,8 +41,9 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchResults:
     hits: list[SearchHit]
-    total: int
+    total: int  # pages matching; a lower bound when total_exact is False
     mode: Mode
+    total_exact: bool = True
 
 
 def search(
@@ -82,7 +83,7 @@ def search(
             ranked = _per_page([by_keyword, by_meaning], limit, offset)
         # A semantic query needs no keyword in it; its words, if any, are still highlighted.
         highlight = keyword if keyword is not None else _parse_or_none(text)
-        return SearchResults(_hits(ranked, highlight), ranked.total, mode)
+        return SearchResults(_hits(ranked, highlight), ranked.total, mode, ranked.total_exact)
 
 
 def _query_vector(text: str) -> bytes:
@@ -99,6 +100,7 @@ def remove_document(document_id: int) -> int:
         Document.objects.select_for_update().filter(pk=document_id).values_list("pk").first()
         deleted, _ = Chunk.objects.filter(document_id=document_id).delete()
         DocumentIndexStats.objects.filter(document_id=document_id).delete()
+        LexemeCount.objects.filter(document_id=document_id).delete()
     return deleted
 
 

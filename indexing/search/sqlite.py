@@ -1,6 +1,6 @@
 """Keyword search on SQLite: the external-content FTS5 table `indexing_chunk_fts` (Porter
 stemming), ranked by FTS5's bm25() over an OR of the query's informative words; the phrases and
-`or` groups are a second MATCH on the same table that filters. One result per page: its best chunk.
+`OR` groups are a second MATCH on the same table that filters. One result per page: its best chunk.
 
 bm25()'s statistics (chunk count, average length, document frequencies) are the whole table's,
 every user's chunks: FTS5 keeps no other. Only the order of one user's results depends on them.

@@ -71,7 +71,7 @@ def test_the_operators_are_constraints(notes: dict[str, Document], user: Any) ->
     assert where(search(user, "price -copy", limit=100)) == [("Economics", 1)]
     assert set(where(search(user, "price -copy -money", limit=100))) == set()
     # An `or` group: one of its terms must be there; the other words only rank.
-    either = where(search(user, "(deflate or money) price", limit=100))
+    either = where(search(user, "(deflate OR money) price", limit=100))
     assert set(either) == {("zlib", 1), ("Economics", 1)} and either[0] == ("Economics", 1)
 
 

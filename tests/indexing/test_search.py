@@ -213,7 +213,7 @@ def test_a_search_never_sees_half_of_a_reindex(user: Any) -> None:
 
     def reader() -> None:
         while not stop.is_set():
-            results = search(user, "alpha or omega", limit=100)
+            results = search(user, "alpha OR omega", limit=100)
             words = frozenset(h.snippet.split("</mark>")[0].split("<mark>")[-1] for h in results.hits)
             seen.append((results.total, len(results.hits), words))
 
