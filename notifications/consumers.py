@@ -21,8 +21,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from studyai.api import MAX_ID
 from studyai.events.groups import user_group
+from studyai.events import crypto
 from studyai.events.transport import LIVE_MESSAGE_TYPE
-from studyai.events.types import EventType, is_progress, is_terminal
+from studyai.events.types import EventType, InvalidEvent, is_progress, is_terminal
 
 from . import feed
 from .auth import SUBPROTOCOL
@@ -151,6 +152,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         event = message.get("event")
         if not isinstance(event, dict) or event.get("user_id") != self.user_id:
             return  # defence in depth: the group is the user's own
+        try:
+            event = crypto.open_dict(event)
+        except InvalidEvent as exc:
+            # Only the fast path is lost: the notification service dead-letters the stream's copy.
+            log.warning("live event %s dropped: %s", event.get("event_id"), exc)
+            return
         correlation_id = event.get("correlation_id")
         if correlation_id:
             try:

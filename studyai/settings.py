@@ -180,6 +180,9 @@ STUDYAI_EVENTS = {
     "OUTBOX_GRACE_SECONDS": env_int("EVENT_OUTBOX_GRACE_SECONDS", 5),
     "PROGRESS_MIN_INTERVAL_MS": env_int("EVENT_PROGRESS_MIN_INTERVAL_MS", 200),
 }
+# Comma-separated Fernet keys, newest first: events' sensitive fields are encrypted in Redis
+# (studyai/events/crypto.py). Empty: they travel in clear.
+EVENT_ENCRYPTION_KEYS = os.environ.get("EVENT_ENCRYPTION_KEYS", "")
 
 # --- Celery (the app and its fixed settings are in studyai/celery.py; these are the deployable ones).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)

@@ -21,6 +21,7 @@ from django.conf import settings
 
 from studyai import logs
 
+from . import crypto
 from .transport import REDIS_ERRORS, EventTransport, StreamEntry, get_transport
 from .types import Event, EventType, InvalidEvent
 
@@ -205,10 +206,14 @@ class EventConsumer:
         if entry.replay_for and entry.replay_for != self.group:
             self.transport.ack(self.group, entry.entry_id)  # a replay meant for another group
             return
+        if self.group in entry.skip_groups:
+            self.transport.ack(self.group, entry.entry_id)  # a re-encrypted copy of one we handled
+            return
         try:
-            event = Event.from_json(entry.payload)
+            event = crypto.open_event(entry.payload)
         except InvalidEvent as exc:
-            # Retrying cannot fix a malformed or unknown-version event: dead-letter it at once.
+            # Retrying cannot fix a malformed, unknown-version or undecryptable event: dead-letter
+            # it at once.
             log.warning("invalid event %s dead-lettered: %s", entry.entry_id, exc)
             self._dead_letter(entry, str(exc), deliveries)
             return

@@ -25,6 +25,7 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from . import crypto
 from .groups import user_group
 from .types import Event
 
@@ -57,6 +58,12 @@ class StreamEntry:
     def replay_for(self) -> str | None:
         """Set on a dead letter replayed for one consumer group only."""
         return self.fields.get("replay_for") or None
+
+    @property
+    def skip_groups(self) -> frozenset[str]:
+        """Set on a re-encrypted copy (rotate_event_keys): the groups that handled the original."""
+        value = self.fields.get("skip_groups")
+        return frozenset(value.split(",")) if value else frozenset()
 
 
 @dataclass(frozen=True)
@@ -148,8 +155,9 @@ class EventTransport:
             self._aioredis = aioredis.Redis.from_url(self.redis_url, **options)
         # One round trip for the durable log and the mirror, concurrent with the live push.
         pipe = self._aioredis.pipeline(transaction=False)
+        ring = crypto.keyring()
         for event in events:
-            payload = event.to_json()
+            payload = crypto.seal_json(event, ring)  # sensitive fields encrypted when keys are set
             pipe.xadd(
                 self.stream,
                 {"event": payload, "type": event.event_type.value, "user_id": str(event.user_id)},
@@ -163,7 +171,7 @@ class EventTransport:
         layer = self.channel_layer
         # In order, one after the other: a user's events must never overtake each other.
         for event in events:
-            await layer.group_send(user_group(event.user_id), {"type": LIVE_MESSAGE_TYPE, "event": event.to_dict()})
+            await layer.group_send(user_group(event.user_id), {"type": LIVE_MESSAGE_TYPE, "event": crypto.seal(event)})
 
     @property
     def channel_layer(self) -> BaseChannelLayer:
@@ -189,8 +197,8 @@ class EventTransport:
 
     # ---- reading the stream -----------------------------------------------------------------
 
-    def last_entry_id(self) -> str:
-        newest = self.redis.xrevrange(self.stream, count=1)
+    def last_entry_id(self, stream: str | None = None) -> str:
+        newest = self.redis.xrevrange(stream or self.stream, count=1)
         return str(newest[0][0]) if newest else "0-0"
 
     def read_after(self, entry_id: str, block_ms: int | None = None, count: int = 100) -> list[StreamEntry]:
@@ -247,7 +255,7 @@ class EventTransport:
             {
                 "event": entry.payload,
                 "group": group,
-                "error": error[:4000],
+                **crypto.seal_dead_letter_error(error[:4000]),
                 "deliveries": str(deliveries),
                 "original_id": entry.entry_id,
                 "failed_at": str(time.time()),
@@ -274,6 +282,41 @@ class EventTransport:
         if entry_ids:
             return int(self.redis.xdel(self.dead_letter_stream, *entry_ids))
         return int(self.redis.delete(self.dead_letter_stream))
+
+    # ---- re-encryption (manage.py rotate_event_keys) -------------------------------------------
+
+    def group_positions(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """Each consumer group of the stream: its last delivered entry id and its pending ids."""
+        try:
+            groups = self.redis.xinfo_groups(self.stream)
+        except redis.ResponseError:  # no stream yet
+            return {}
+        positions = {}
+        for group in groups:
+            pending: set[str] = set()
+            start = "-"
+            while True:
+                rows = self.redis.xpending_range(self.stream, group["name"], min=start, max="+", count=1000)
+                pending.update(row["message_id"] for row in rows)
+                if len(rows) < 1000:
+                    break
+                start = f"({rows[-1]['message_id']}"
+            positions[str(group["name"])] = (str(group["last-delivered-id"]), frozenset(pending))
+        return positions
+
+    def entries(self, stream: str, after: str = "-", until: str = "+", count: int = 500) -> list[StreamEntry]:
+        """Entries of `stream` after the id `after` (exclusive; "-" from the start) up to `until`."""
+        start = after if after == "-" else f"({after}"
+        return [StreamEntry(eid, fields or {}) for eid, fields in self.redis.xrange(stream, min=start, max=until, count=count)]
+
+    def replace_entry(self, stream: str, entry_id: str, fields: dict[str, str]) -> str:
+        """Append `fields` as a new entry and delete `entry_id`, atomically (MULTI): never both,
+        never neither. Streams cannot edit an entry in place. No MAXLEN: the length is unchanged."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xadd(stream, fields)
+        pipe.xdel(stream, entry_id)
+        new_id, _deleted = pipe.execute()
+        return str(new_id)
 
     # ---- health -----------------------------------------------------------------------------
 

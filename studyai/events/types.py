@@ -12,7 +12,7 @@ import json
 import uuid
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
@@ -81,8 +81,18 @@ class EventData(BaseModel):
     # Undeclared fields are refused; values are not coerced across types ("5" is not an int).
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
+    # The fields that say something a user wrote or uploaded (filenames, titles, messages, error
+    # text): with EVENT_ENCRYPTION_KEYS set they leave the process encrypted (events/crypto.py).
+    # Every text field is either listed here or in NOT_SENSITIVE, so a new one needs a decision
+    # (tests/events/test_crypto.py checks).
+    SENSITIVE: ClassVar[frozenset[str]] = frozenset()
+    NOT_SENSITIVE: ClassVar[frozenset[str]] = frozenset()
+
 
 class DocumentUploaded(EventData):
+    SENSITIVE = frozenset({"filename"})
+    NOT_SENSITIVE = frozenset({"content_type"})  # sniffed from the bytes, not what the client said
+
     document_id: PositiveId
     filename: ShortText
     file_size: Annotated[int, Field(ge=0)]
@@ -90,6 +100,8 @@ class DocumentUploaded(EventData):
 
 
 class DocumentProcessing(EventData):
+    SENSITIVE = frozenset({"filename"})
+
     document_id: PositiveId
     filename: ShortText
 
@@ -108,6 +120,9 @@ class DocumentProcessedV2(DocumentProcessed):
 
 
 class DocumentFailed(EventData):
+    SENSITIVE = frozenset({"reason"})
+    NOT_SENSITIVE = frozenset({"reason_code"})  # one of a fixed set of codes
+
     document_id: PositiveId
     reason_code: Annotated[str, Field(min_length=1, max_length=64)]
     reason: Reason
@@ -132,6 +147,8 @@ class IndexingCompleted(EventData):
 
 
 class IndexingFailed(EventData):
+    SENSITIVE = frozenset({"reason"})
+
     document_id: PositiveId
     job_id: PositiveId
     reason: Reason
@@ -155,11 +172,16 @@ class QuizGenerated(EventData):
 
 
 class QuizGenerationFailed(EventData):
+    SENSITIVE = frozenset({"reason"})
+
     quiz_id: PositiveId
     reason: Reason
 
 
 class TaskStatusUpdate(EventData):
+    SENSITIVE = frozenset({"message"})
+    NOT_SENSITIVE = frozenset({"task_id", "task_type", "status"})  # built by the code from ids
+
     task_id: ShortText
     task_type: ShortText
     status: TaskStatus
@@ -174,6 +196,9 @@ class TaskStatusUpdate(EventData):
 
 
 class UserNotification(EventData):
+    SENSITIVE = frozenset({"title", "message"})
+    NOT_SENSITIVE = frozenset({"level"})
+
     title: ShortText
     message: Message
     level: Level = Level.INFO
@@ -201,6 +226,11 @@ SCHEMAS: dict[tuple[EventType, int], type[EventData]] = {
     (EventType.TASK_STATUS_UPDATE, 1): TaskStatusUpdate,
     (EventType.USER_NOTIFICATION, 1): UserNotification,
 }
+for _schema in SCHEMAS.values():
+    # A misspelt name would leave the real field in clear without anyone noticing.
+    _unknown = (_schema.SENSITIVE | _schema.NOT_SENSITIVE) - set(_schema.model_fields)
+    if _unknown:
+        raise TypeError(f"{_schema.__name__} marks fields it does not have: {sorted(_unknown)}")
 CURRENT_VERSION: dict[EventType, int] = {}
 for _type, _version in SCHEMAS:
     CURRENT_VERSION[_type] = max(_version, CURRENT_VERSION.get(_type, 0))

@@ -1,14 +1,17 @@
 """The WebSocket consumer in-process (in-memory channel layer): a job's progress never follows
-its terminal event, and the transport coalesces superseded progress in a batch."""
+its terminal event, the transport coalesces superseded progress in a batch, and an encrypted
+live event that no key opens is dropped without harming the socket."""
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from notifications.consumers import NotificationConsumer
+from studyai.events.crypto import parse_keys, seal
 from studyai.events.groups import user_group
 from studyai.events.transport import coalesce_live
 from studyai.events.types import Event, EventType
@@ -50,3 +53,26 @@ def test_coalescing_keeps_the_last_of_a_job_and_everything_else() -> None:
     assert coalesce_live([progress[0], other, progress[1], progress[2]]) == [other, progress[2]]
     assert coalesce_live([*progress, done]) == [done]
     assert coalesce_live([done]) == [done]
+
+
+async def test_a_live_event_no_key_opens_is_dropped_and_the_socket_carries_on(settings: Any, user: Any) -> None:
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    ours, theirs = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.EVENT_ENCRYPTION_KEYS = ours
+    communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "unread_count"
+    layer = get_channel_layer()
+    data = {"title": "private", "message": "words"}
+    foreign = seal(Event.create(EventType.USER_NOTIFICATION, user.pk, data), parse_keys(theirs))
+    await layer.group_send(user_group(user.pk), {"type": "event.message", "event": foreign})
+    mine = seal(Event.create(EventType.USER_NOTIFICATION, user.pk, {**data, "title": "readable"}))
+    assert mine["data"]["title"] != "readable"
+    await layer.group_send(user_group(user.pk), {"type": "event.message", "event": mine})
+    frame = await communicator.receive_json_from()
+    assert frame["event"]["data"]["title"] == "readable" and "encrypted" not in frame["event"]
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+

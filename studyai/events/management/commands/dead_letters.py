@@ -1,4 +1,5 @@
-"""List, replay or purge events that a consumer group gave up on."""
+"""List, replay or purge events that a consumer group gave up on. `list` shows events and errors
+decrypted (EVENT_ENCRYPTION_KEYS); replay puts the entry back as it is stored, encrypted."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from studyai.events.transport import get_transport
+from studyai.events import crypto
+from studyai.events.transport import StreamEntry, get_transport
 
 
 class Command(BaseCommand):
@@ -29,10 +31,10 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "list":
             for entry in entries:
+                f = readable(entry)
                 if options["json"]:
-                    self.stdout.write(json.dumps({"id": entry.entry_id, **entry.fields}))
+                    self.stdout.write(json.dumps({"id": entry.entry_id, **f}))
                 else:
-                    f = entry.fields
                     self.stdout.write(f"{entry.entry_id}  group={f.get('group')}  deliveries={f.get('deliveries')}  error={f.get('error')}")
                     self.stdout.write(f"    {f.get('event', '')[:300]}")
             self.stdout.write(f"{len(entries)} dead letter(s)")
@@ -43,3 +45,16 @@ class Command(BaseCommand):
         else:
             count = transport.purge_dead_letters([e.entry_id for e in entries] if wanted else None)
             self.stdout.write(f"purged {len(entries) if not wanted else count} dead letter(s)")
+
+
+def readable(entry: StreamEntry) -> dict[str, str]:
+    """The dead letter's fields with its event and error decrypted; an event that does not
+    decrypt is shown as stored, with why beside it."""
+    fields = {key: value for key, value in entry.fields.items() if key != crypto.DEAD_LETTER_ERROR_ENCRYPTED}
+    fields["error"] = crypto.open_dead_letter_error(entry.fields)
+    try:
+        raw = json.loads(entry.payload)
+        fields["event"] = json.dumps(crypto.open_dict(raw), separators=(",", ":"))
+    except ValueError as exc:  # not JSON, or an InvalidEvent (a ValueError) from decrypting
+        fields["decrypt_error"] = str(exc)
+    return fields

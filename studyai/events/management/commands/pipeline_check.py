@@ -2,14 +2,15 @@
 see the whole path (worker → outbox → Redis → stream / pub/sub / WebSocket) working."""
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from studyai.events.crypto import open_event
 from studyai.events.tasks import pipeline_check
 from studyai.events.transport import get_transport
+from studyai.events.types import InvalidEvent, TaskStatusUpdate
 
 
 class Command(BaseCommand):
@@ -31,11 +32,14 @@ class Command(BaseCommand):
         while time.monotonic() < deadline:
             for entry in transport.read_after(last_id, block_ms=500):
                 last_id = entry.entry_id
-                event = json.loads(entry.payload)
-                if event.get("correlation_id") != task_id:
+                try:
+                    event = open_event(entry.payload)  # decrypted when EVENT_ENCRYPTION_KEYS is set
+                except InvalidEvent:
+                    continue  # not ours to judge: consumers dead-letter it
+                if event.correlation_id != task_id or not isinstance(event.data, TaskStatusUpdate):
                     continue
-                data = event["data"]
-                self.stdout.write(f"{event['event_type']}  {data['status']:<10} {data['progress']:>3}%  {data['message']}")
-                if data["status"] in {"completed", "failed"}:
+                data = event.data
+                self.stdout.write(f"{event.event_type}  {data.status:<10} {data.progress:>3}%  {data.message}")
+                if data.status.is_terminal:
                     return
         raise CommandError(f"no terminal event for {task_id} within {options['timeout']}s: is a worker on document_queue running?")
