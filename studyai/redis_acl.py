@@ -110,7 +110,7 @@ def capabilities(ns: Namespace) -> dict[str, list[Capability]]:
     """What each role may do, capability by capability."""
     stream, dead = ns.stream, ns.dead_letter_stream
     queue_keys = tuple(f"{q}*" for q in ns.queues)  # a queue and its priority lists (q\x06\x16N)
-    scripts = ("evalsha", "eval", "script|load")  # kombu's binding scripts, redis-py's Lock
+    scripts = ("evalsha", "eval", "script|load", "script|exists")  # kombu's binding scripts, redis-py's Lock
     publish_events = [
         Capability("stream-append", ("xadd",), (stream,)),
         Capability("live-mirror", ("publish",), channels=(ns.live_pattern,)),
@@ -120,24 +120,29 @@ def capabilities(ns: Namespace) -> dict[str, list[Capability]]:
     # Sending a task: look up (and declare) the queue's binding, LPUSH it, announce task-sent.
     send_tasks = [
         Capability("kombu-bindings", ("smembers", "sadd", "srem", "exists", "del", "zadd", "zrem", "zrangebyscore", "time", "watch", *scripts), ("_kombu.*",)),
-        Capability("task-send", ("lpush",), queue_keys),
+        Capability("task-send", ("lpush", "rpush"), queue_keys),
         Capability("celery-events", ("publish",), channels=(f"{ns.fanout}celeryev*",)),
     ]
     # `inspect()` (the health check, the watchdog): broadcast on the pidbox, collect the replies
     # from a reply queue of its own, which is deleted afterwards.
     control = [
         Capability("control-broadcast", ("publish",), channels=(f"{ns.fanout}celery.pidbox*",)),
-        Capability("control-replies", ("brpop", "lpush", "llen", "exists", "del"), ("*.reply.celery.pidbox*",)),
-    ]
-    consume_tasks = [
-        Capability("task-consume", ("brpop", "lpush", "rpush", "llen", "exists"), queue_keys),
+        # Reply queues expire (x-expires): PEXPIRE on declare and on each reply.
+        Capability("control-replies", ("brpop", "rpop", "lpush", "llen", "exists", "pexpire", "del"), ("*.reply.celery.pidbox*",)),
+        # Every kombu channel that consumed (here: the replies) runs kombu's visibility sweep on
+        # close, which gives overdue unacked tasks back to their queues (RPUSH/LPUSH).
         Capability(
             "kombu-unacked",
-            ("zadd", "zrem", "zrevrangebyscore", "hset", "hget", "hdel", "set", "get", "del", "watch", "unwatch", *scripts),
+            ("zadd", "zrem", "zrange", "zrevrangebyscore", "hset", "hget", "hdel", "set", "get", "del", "watch", "unwatch", *scripts),
             ("unacked", "unacked_index", "unacked_mutex"),
         ),
+    ]
+    consume_tasks = [
+        Capability("task-consume", ("brpop", "rpop", "lpush", "rpush", "llen", "exists"), queue_keys),
         # PSUBSCRIBE patterns are matched literally against the ACL: the exact topic kombu uses.
         Capability("control-listen", ("psubscribe", "punsubscribe", "subscribe", "unsubscribe"), channels=(f"{ns.fanout}celery.pidbox",)),
+        # The worker's own pidbox queue (<node>.celery.pidbox), emptied when it starts.
+        Capability("control-queue", ("llen", "del", "exists", "pexpire", "rpop"), ("*.celery.pidbox*",)),
     ]
     read_stream = ("xrange", "xrevrange", "xread", "xlen", "xinfo|stream", "xinfo|groups", "xinfo|consumers")
     return {
