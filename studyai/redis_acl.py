@@ -120,7 +120,7 @@ def capabilities(ns: Namespace) -> dict[str, list[Capability]]:
     # Sending a task: look up (and declare) the queue's binding, LPUSH it, announce task-sent.
     send_tasks = [
         Capability("kombu-bindings", ("smembers", "sadd", "srem", "exists", "del", "zadd", "zrem", "zrangebyscore", "time", "watch", *scripts), ("_kombu.*",)),
-        Capability("task-send", ("lpush", "rpush"), queue_keys),
+        Capability("task-send", ("lpush", "rpush", "llen", "exists"), queue_keys),  # declaring a queue counts it (LLEN)
         Capability("celery-events", ("publish",), channels=(f"{ns.fanout}celeryev*",)),
     ]
     # `inspect()` (the health check, the watchdog): broadcast on the pidbox, collect the replies
