@@ -38,11 +38,12 @@ def start_acl_redis(binary: str, workdir: Path) -> RedisServer:
     """A redis-server whose only users are StudyAI's role users (default user off)."""
     users = redis_acl.EmbeddedUsers.load_or_create(workdir / "users.json")
     major, _ = processes.redis_server_version(binary)
+    ns = redis_acl.Namespace.from_settings()
     aclfile = workdir / "users.acl"
     workdir.mkdir(parents=True, exist_ok=True)
-    aclfile.write_text("\n".join(redis_acl.aclfile_lines(users.users, redis_acl.Namespace.from_settings(), selectors=major >= 7)) + "\n")
+    aclfile.write_text("\n".join(redis_acl.aclfile_lines(users.users, ns, selectors=major >= 7)) + "\n")
     proc, port = start_redis(binary, workdir, ["--aclfile", str(aclfile)])
-    urls = users.urls(f"redis://127.0.0.1:{port}/0")
+    urls = users.urls(f"redis://127.0.0.1:{port}/{ns.broker_db}")  # the db the ACLs' fanout channels name
     try:
         processes.wait_for_redis(urls["monitor"], proc)
     except BaseException:

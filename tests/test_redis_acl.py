@@ -46,6 +46,11 @@ def selectors(server: RedisServer) -> bool:
     return processes.redis_server_version(str(server.proc.args[0]))[0] >= 7  # type: ignore[index]
 
 
+def fanout() -> str:
+    """kombu's fanout prefix, /<broker db>. (the ACLs follow the broker URL's database)."""
+    return redis_acl.Namespace.from_settings().fanout
+
+
 def refused(call: Callable[[], object]) -> None:
     with pytest.raises(redis.exceptions.NoPermissionError):
         call()
@@ -83,7 +88,7 @@ def test_web(client: Callable[[str], redis.Redis], acl_server: RedisServer) -> N
     web.hgetall("study_ai_events.health:svc")
     refused(lambda: web.xreadgroup("notifications", "c", {STREAM: ">"}))
     refused(lambda: web.xadd(DEAD, {"event": "{}"}))
-    refused(lambda: web.hset("unacked", "tag", "x"))
+    refused(lambda: web.xgroup_create(STREAM, "web-group"))
     refused(lambda: web.publish("elsewhere", "x"))
     refused(lambda: web.get("someone-elses-key"))
     refused(lambda: web.flushdb())
@@ -93,6 +98,7 @@ def test_web(client: Callable[[str], redis.Redis], acl_server: RedisServer) -> N
         refused(lambda: web.brpop(["document_queue"], timeout=0.01))  # sending tasks, never taking them
         refused(lambda: web.delete("document_queue"))
         refused(lambda: web.lpush("study_ai_events", "x"))
+        refused(lambda: web.hset("study_ai_events.health:svc", "ok", "0"))  # reads heartbeats only
 
 
 def test_worker(client: Callable[[str], redis.Redis], acl_server: RedisServer) -> None:
@@ -102,9 +108,9 @@ def test_worker(client: Callable[[str], redis.Redis], acl_server: RedisServer) -
     worker.hset("unacked", "tag", "x")
     worker.zadd("unacked_index", {"tag": 1})
     worker.xadd(STREAM, {"event": "{}"})
-    worker.publish("/0.celeryev/worker.heartbeat", "x")
+    worker.publish(f"{fanout()}celeryev/worker.heartbeat", "x")
     pubsub = worker.pubsub()
-    pubsub.psubscribe("/0.celery.pidbox")
+    pubsub.psubscribe(f"{fanout()}celery.pidbox")
     assert pubsub.get_message(timeout=1)["type"] == "psubscribe"  # type: ignore[index]
     pubsub.close()
     refused(lambda: worker.xreadgroup("notifications", "c", {STREAM: ">"}))
@@ -136,10 +142,10 @@ def test_events(client: Callable[[str], redis.Redis], acl_server: RedisServer) -
     events.publish("studyai.layer__group__user.1", "x")
     events.lpush("indexing_queue", "{}")  # the indexing service queues indexing tasks
     refused(lambda: events.brpop(["nope"], timeout=0.01))
-    refused(lambda: events.hset("unacked", "tag", "x"))
-    refused(lambda: events.set("unacked_mutex", "x"))
+    refused(lambda: events.get("someone-elses-key"))
+    refused(lambda: events.config_set("appendonly", "no"))
     refused(lambda: events.flushdb())
-    refused_subscribe(events, "/0.celery.pidbox", pattern=True)  # only workers take control commands
+    refused_subscribe(events, f"{fanout()}celery.pidbox", pattern=True)  # only workers take control commands
     if selectors(acl_server):
         refused(lambda: events.brpop(["indexing_queue"], timeout=0.01))  # never consumes a queue
         refused(lambda: events.delete("indexing_queue"))
@@ -172,7 +178,7 @@ def test_monitor(client: Callable[[str], redis.Redis], acl_server: RedisServer) 
     refused(lambda: monitor.get("celery"))
     refused(lambda: monitor.hset("study_ai_events.health:svc", "ok", "0"))
     refused_subscribe(monitor, "studyai.layer__group__user.1")  # users' pushes are not the monitor's
-    refused_subscribe(monitor, "/0.celery.pidbox", pattern=True)
+    refused_subscribe(monitor, f"{fanout()}celery.pidbox", pattern=True)
 
 
 def test_role_for_argv() -> None:

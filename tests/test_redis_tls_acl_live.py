@@ -79,7 +79,8 @@ def tls_acl_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     pki = make_pki(work / "pki")
     users = redis_acl.EmbeddedUsers.load_or_create(work / "users.json")
     aclfile = work / "users.acl"
-    aclfile.write_text("\n".join(redis_acl.aclfile_lines(users.users, redis_acl.Namespace.from_settings())) + "\n")
+    ns = redis_acl.Namespace.from_settings()
+    aclfile.write_text("\n".join(redis_acl.aclfile_lines(users.users, ns)) + "\n")
     tls_port = processes.free_port()
     proc, _ = start_redis(binary, work, [
         "--port", "0", "--tls-port", str(tls_port), "--tls-cert-file", str(pki["server_cert"]),
@@ -89,7 +90,7 @@ def tls_acl_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     tls_env = {
         "REDIS_TLS_CA_FILE": str(pki["ca"]), "REDIS_TLS_CERT_FILE": str(pki["client_cert"]), "REDIS_TLS_KEY_FILE": str(pki["client_key"]),
     }
-    urls = users.urls(f"rediss://127.0.0.1:{tls_port}/0")
+    urls = users.urls(f"rediss://127.0.0.1:{tls_port}/{ns.broker_db}")  # the db the ACLs' fanout channels name
     client_tls = {"ssl_ca_certs": str(pki["ca"]), "ssl_certfile": str(pki["client_cert"]), "ssl_keyfile": str(pki["client_key"])}
     monitor = redis.Redis.from_url(urls["monitor"], decode_responses=True, **client_tls)
     try:
