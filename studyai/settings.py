@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
+
+from studyai import redis_acl
+from studyai.redis_tls import RedisTLS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("STUDYAI_VAR_DIR", BASE_DIR / "var"))
@@ -24,14 +28,16 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def default_redis_url() -> str:
-    """REDIS_URL, else the embedded Redis that `make run` started (it writes its URL to var/)."""
-    url = os.environ.get("REDIS_URL")
+def role_redis_url(role: str) -> str:
+    """The Redis URL of one role (studyai/redis_acl.py): REDIS_URL_<ROLE>, else REDIS_URL, else
+    that role's user on the embedded Redis that `make run` started (it writes its URL and the
+    users' passwords to var/), else a local Redis."""
+    url = os.environ.get(f"REDIS_URL_{role.upper()}") or os.environ.get("REDIS_URL")
     if url:
         return url
     embedded = VAR_DIR / "embedded-redis.url"
     if embedded.exists():
-        return embedded.read_text().strip()
+        return redis_acl.embedded_role_url(VAR_DIR, role, embedded.read_text().strip())
     return "redis://127.0.0.1:6379/0"
 
 
@@ -153,8 +159,17 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# --- Redis: one URL for the channel layer, the event stream and the Celery broker.
-REDIS_URL = default_redis_url()
+# --- Redis: one URL per role (a least-privilege Redis user each, studyai/redis_acl.py), all
+# falling back to REDIS_URL. This process's role picks the URL that the channel layer, the event
+# stream, the cache and the Celery broker use.
+REDIS_ROLE = os.environ.get("STUDYAI_REDIS_ROLE") or redis_acl.role_for_argv(sys.argv)
+if REDIS_ROLE not in redis_acl.ROLES:
+    raise ValueError(f"STUDYAI_REDIS_ROLE={REDIS_ROLE!r}: expected one of {', '.join(redis_acl.ROLES)}")
+REDIS_URLS = {role: role_redis_url(role) for role in redis_acl.ROLES}
+REDIS_URL = REDIS_URLS[REDIS_ROLE]
+# TLS for rediss:// URLs (REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE,
+# REDIS_TLS_CHECK_HOSTNAME), applied to every Redis client below and to the event transport.
+REDIS_TLS = RedisTLS.from_env()
 
 CHANNEL_LAYERS = {
     "default": {
@@ -162,7 +177,7 @@ CHANNEL_LAYERS = {
         # for the core layer, per the design brief). At-most-once; the durable feed and resume
         # cover what it drops.
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "studyai.layer"},
+        "CONFIG": {"hosts": [REDIS_TLS.layer_host(REDIS_URL)], "prefix": "studyai.layer"},
     }
 }
 
@@ -186,6 +201,7 @@ EVENT_ENCRYPTION_KEYS = os.environ.get("EVENT_ENCRYPTION_KEYS", "")
 
 # --- Celery (the app and its fixed settings are in studyai/celery.py; these are the deployable ones).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_BROKER_USE_SSL = REDIS_TLS.celery_options(CELERY_BROKER_URL)  # results are in the database, not Redis
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -271,6 +287,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "studyai.cache",
+        "OPTIONS": REDIS_TLS.client_options(REDIS_URL),
     }
 }
 

@@ -25,6 +25,8 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from studyai import redis_tls
+
 from . import crypto
 from .groups import user_group
 from .types import Event
@@ -133,6 +135,7 @@ class EventTransport:
             "health_check_interval": 10,
             "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
             "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+            **redis_tls.client_options(self.redis_url),  # rediss:// only
         }
 
     # ---- publishing -------------------------------------------------------------------------
@@ -181,7 +184,7 @@ class EventTransport:
             else:  # a transport for another Redis gets a channel layer on that Redis too
                 config = settings.CHANNEL_LAYERS["default"]
                 backend = import_string(config["BACKEND"])
-                self._channel_layer = backend(**{**config.get("CONFIG", {}), "hosts": [self.redis_url]})
+                self._channel_layer = backend(**{**config.get("CONFIG", {}), "hosts": [redis_tls.layer_host(self.redis_url)]})
         return self._channel_layer
 
     def group_send(self, group: str, message: dict[str, Any]) -> None:

@@ -1,13 +1,17 @@
-"""Print every event as it happens (the seed's "monitor all events"), optionally filtered."""
+"""Print every event as it happens (the seed's "monitor all events"), optionally filtered.
+
+It only reads the stream (XREAD, no consumer group), so it runs as the read-only monitor Redis
+user (studyai/redis_acl.py) and never takes events from a real service."""
 from __future__ import annotations
 
 import signal
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from studyai.events.consumer import EventConsumer
-from studyai.events.types import Event, EventType
+from studyai.events.transport import REDIS_ERRORS, get_transport
+from studyai.events.types import Event, EventType, InvalidEvent
 
 
 class Command(BaseCommand):
@@ -21,18 +25,31 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         types = {EventType(t) for t in options["types"] or []} or None
         user = options["user"]
+        stopping = False
 
-        def show(event: Event) -> None:
-            if user is None or event.user_id == user:
-                self.stdout.write(event.to_json())
-                self.stdout.flush()
+        def stop(*_: object) -> None:
+            nonlocal stopping
+            stopping = True
 
-        # A throwaway group of its own, so monitoring never takes events from a real service.
-        consumer = EventConsumer(group=f"monitor-{id(self):x}", start_from="0" if options["from_start"] else "$", block_ms=500)
-        consumer.subscribe(show, types)
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: consumer.stop(timeout=0))
-        try:
-            consumer.start()
-        finally:
-            consumer.transport.drop_group(consumer.group)
+            signal.signal(sig, stop)
+        transport = get_transport()
+        after = "0-0" if options["from_start"] else transport.last_entry_id()
+        self.stderr.write(f"monitoring {transport.stream} after {after}")  # tests wait for this line
+        self.stderr.flush()
+        while not stopping:
+            try:
+                entries = transport.read_after(after, block_ms=500)
+            except REDIS_ERRORS as exc:
+                self.stderr.write(f"Redis unreachable ({exc}); retrying")
+                time.sleep(1)
+                continue
+            for entry in entries:
+                after = entry.entry_id
+                try:
+                    event = Event.from_json(entry.payload)
+                except InvalidEvent:
+                    continue  # replays and malformed entries: the services dead-letter those
+                if (types is None or event.event_type in types) and (user is None or event.user_id == user):
+                    self.stdout.write(event.to_json())
+                    self.stdout.flush()
