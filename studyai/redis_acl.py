@@ -8,9 +8,10 @@ Roles (which process runs as which: `role_for_argv`; STUDYAI_REDIS_ROLE override
   health check (event-service heartbeats, asking the workers which queues they consume).
 - worker: Celery workers: consume their queues (with kombu's unacked bookkeeping), answer
   control requests, publish events, send follow-up tasks.
-- events: the event services (notifications, indexing), the outbox relay, the watchdog and the
-  dead-letter tool: consumer groups on the stream, the dead-letter stream, heartbeats,
-  channel-layer sends, sending tasks (never consuming a queue).
+- events: the event services (notifications, indexing), the outbox relay, the watchdog, the
+  dead-letter tool and rotate_event_keys: consumer groups on the stream, the dead-letter stream,
+  re-sealing stream entries (XADD + XDEL), heartbeats, channel-layer sends, sending tasks (never
+  consuming a queue).
 - monitor: read-only: XRANGE / XREAD / XINFO on the stream and the dead letters, PSUBSCRIBE to
   the live mirror; no writes, no Celery keys.
 
@@ -33,7 +34,9 @@ DEFAULT_ROLE = "web"
 USER_PREFIX = "studyai-"
 
 # manage.py commands that run as the events role, and the one that runs as monitor.
-EVENTS_COMMANDS = frozenset({"run_notification_service", "run_indexing_service", "relay_outbox", "run_watchdog", "dead_letters"})
+EVENTS_COMMANDS = frozenset(
+    {"run_notification_service", "run_indexing_service", "relay_outbox", "run_watchdog", "dead_letters", "rotate_event_keys"}
+)
 MONITOR_COMMANDS = frozenset({"monitor_events"})
 
 # Every client: connect, authenticate, pick its database, keep the connection alive,
@@ -163,6 +166,8 @@ def capabilities(ns: Namespace) -> dict[str, list[Capability]]:
                 (stream,),
             ),
             Capability("dead-letters", ("xadd", "xdel", "del", *read_stream), (dead,)),
+            # rotate_event_keys re-seals an entry as a new one and deletes the old (transport.replace_entry).
+            Capability("stream-rekey", ("xdel",), (stream,)),
             Capability("heartbeats", ("hset", "expire", "hgetall", "scan"), (f"{ns.health_prefix}*",)),
             cache,
             *send_tasks,

@@ -137,6 +137,11 @@ def test_events(client: Callable[[str], redis.Redis], acl_server: RedisServer) -
     events.xack(STREAM, "notifications", *ids)
     dead_id = events.xadd(DEAD, {"event": "{}"})
     events.xdel(DEAD, dead_id)
+    # rotate_event_keys (an events command) re-seals an entry: a new one, the old deleted, at once.
+    pipe = events.pipeline(transaction=True)
+    pipe.xadd(STREAM, {"event": "{}"})
+    pipe.xdel(STREAM, ids[0])
+    assert pipe.execute()[1] == 1
     events.hset("study_ai_events.health:svc", mapping={"ok": "1"})
     events.expire("study_ai_events.health:svc", 30)
     events.publish("studyai.layer__group__user.1", "x")
@@ -188,6 +193,7 @@ def test_role_for_argv() -> None:
     assert redis_acl.role_for_argv(["/srv/manage.py", "run_notification_service"]) == "events"
     assert redis_acl.role_for_argv(["manage.py", "relay_outbox", "--once"]) == "events"
     assert redis_acl.role_for_argv(["manage.py", "monitor_events"]) == "monitor"
+    assert redis_acl.role_for_argv(["manage.py", "rotate_event_keys", "--dry-run"]) == "events"
     assert redis_acl.role_for_argv(["manage.py", "publish_event", "user.notification"]) == "web"
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from studyai.events import crypto
+from studyai.events.crypto import UndecryptableEvent
 from studyai.events.transport import REDIS_ERRORS, get_transport
-from studyai.events.types import Event, EventType, InvalidEvent
+from studyai.events.types import EventType, InvalidEvent
 
 
 class Command(BaseCommand):
@@ -47,7 +49,10 @@ class Command(BaseCommand):
             for entry in entries:
                 after = entry.entry_id
                 try:
-                    event = Event.from_json(entry.payload)
+                    event = crypto.open_event(entry.payload)  # encrypted fields shown in clear
+                except UndecryptableEvent as exc:
+                    self.stderr.write(f"{entry.entry_id}: {exc}")  # under no key of EVENT_ENCRYPTION_KEYS
+                    continue
                 except InvalidEvent:
                     continue  # replays and malformed entries: the services dead-letter those
                 if (types is None or event.event_type in types) and (user is None or event.user_id == user):
