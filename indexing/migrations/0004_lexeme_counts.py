@@ -31,20 +31,17 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="LexemeCount",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("pk", models.CompositePrimaryKey("document", "lexeme", blank=True, editable=False, primary_key=True, serialize=False)),
                 ("lexeme", models.TextField()),
                 ("chunks", models.PositiveIntegerField()),
                 ("most", models.PositiveIntegerField()),
                 (
                     "document",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="documents.document"
+                        db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="documents.document"
                     ),
                 ),
             ],
-            options={
-                "constraints": [models.UniqueConstraint(fields=("lexeme", "document"), name="lexemecount_unique")],
-            },
         ),
         migrations.AddField(
             model_name="documentindexstats", name="shortest", field=models.PositiveIntegerField(default=0)
