@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from studyai.api import MAX_ID
 from studyai.events.groups import user_group
 from studyai.events.transport import LIVE_MESSAGE_TYPE
-from studyai.events.types import EventType, is_progress, is_terminal
+from studyai.events.types import EventType, is_progress, is_terminal, job_key
 
 from . import feed
 from .auth import SUBPROTOCOL
@@ -151,14 +151,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         event = message.get("event")
         if not isinstance(event, dict) or event.get("user_id") != self.user_id:
             return  # defence in depth: the group is the user's own
-        correlation_id = event.get("correlation_id")
-        if correlation_id:
-            try:
-                event_type = EventType(event["event_type"])
-                status = event["data"].get("status") if event_type == EventType.TASK_STATUS_UPDATE else None
-            except (KeyError, ValueError, AttributeError):
-                return
-            job = f"{event_type.group}:{correlation_id}"
+        try:
+            event_type = EventType(event["event_type"])
+            status = event["data"].get("status") if event_type == EventType.TASK_STATUS_UPDATE else None
+        except (KeyError, ValueError, AttributeError):
+            return
+        job = job_key(event_type, event["data"])
+        if job is not None:
             if is_progress(event_type, status) and job in self.finished_jobs:
                 return
             if is_terminal(event_type, status):

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             for entry in transport.read_after(last_id, block_ms=500):
                 last_id = entry.entry_id
                 event = json.loads(entry.payload)
-                if event.get("correlation_id") != task_id:
+                if event.get("event_type") != "task.status.update" or event["data"].get("task_id") != task_id:
                     continue
                 data = event["data"]
                 self.stdout.write(f"{event['event_type']}  {data['status']:<10} {data['progress']:>3}%  {data['message']}")
