@@ -2,7 +2,8 @@
 
 Idempotent: the document row says how far a run got. A re-run (a killed worker's task delivered
 again) finishes what is unfinished and publishes nothing twice; a run of an older generation
-(the document was reprocessed since) stops without writing.
+(the document was reprocessed since) stops without writing. Each change of state goes through
+studyai.jobs.transition; the events carry the correlation id of the upload or reprocess request.
 """
 from __future__ import annotations
 

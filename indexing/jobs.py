@@ -1,7 +1,9 @@
 """Index jobs: finding or creating the job of a run, and moving it through its states.
 
 The IndexJob row is the durable state; each change of state publishes its indexing.* event in
-the same transaction, so an event is relayed only once the state it announces is committed.
+the same transaction (studyai.jobs.transition), so an event is relayed only once the state it
+announces is committed. A job's events carry its correlation id: the processed document's (handed
+over by the indexing service) or the reindex request's.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The life of one quiz generation: the Quiz row is the durable state, and each change of state
-publishes its quiz.* event in the same transaction (an event is relayed only once the state it
-announces is committed).
+publishes its quiz.* event in the same transaction (studyai.jobs.transition: an event is relayed
+only once the state it announces is committed), with the quiz request's correlation id.
 
 Idempotent: `begin` refuses a finished quiz, `complete` and `fail` write only while the quiz is
 generating, under its row lock. A killed worker's task runs again from the start (nothing was
