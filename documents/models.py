@@ -36,6 +36,8 @@ class Document(models.Model):
     # Bumped by each reprocess: a stale run of an earlier generation finds it changed and stops.
     generation = models.PositiveIntegerField(default=1)
     task_id = models.CharField(max_length=255, blank=True)
+    # Of the request that started the current generation's run: what its events and logs carry.
+    correlation_id = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
+from studyai import correlation
 from studyai.events.publisher import get_publisher
 
 from .extract import SNIFF_BYTES, UnsupportedFileType, make_safe_filename, sniff
@@ -107,13 +108,14 @@ def accept_upload(owner: Any, stream: IO[bytes], filename: str, title: str | Non
         content_type=facts.content_type,
         size=facts.size,
         sha256=facts.sha256,
+        correlation_id=correlation.current(),  # the upload request's: its processing's events and logs carry it
     )
     document.file.save(safe_name, File(stream), save=False)
     try:
         with transaction.atomic():
             document.save()
             get_publisher().publish_document_uploaded(
-                owner.pk, document.pk, safe_name, facts.size, facts.content_type
+                owner.pk, document.pk, safe_name, facts.size, facts.content_type, document.correlation_id
             )
             enqueue_processing(document)
     except IntegrityError:

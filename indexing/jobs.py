@@ -1,23 +1,28 @@
 """Index jobs: finding or creating the job of a run, and moving it through its states.
 
 The IndexJob row is the durable state; each change of state publishes its indexing.* event in
-the same transaction, so an event is relayed only once the state it announces is committed.
+the same transaction (studyai.jobs.transition), so an event is relayed only once the state it
+announces is committed. A job's events carry its correlation id: the processed document's (handed
+over by the indexing service) or the reindex request's.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from django.db import transaction
 from django.utils import timezone
 
 from documents.models import Document
+from studyai import correlation
 from studyai.events.publisher import EventPublisher, get_publisher
+from studyai.jobs import transition
 
 from .conf import indexing_settings
 from .models import IndexJob
 
 REASON_MAX_CHARS = 2000  # the indexing.failed schema's limit
+FINISHED = (IndexJob.Status.COMPLETED, IndexJob.Status.SUPERSEDED)  # a run of a finished job changes nothing
 
 
 class NotIndexable(Exception):
@@ -32,7 +37,8 @@ def pipeline_job(document_id: int, generation: int) -> IndexJob | None:
     if current != generation:
         return None
     job, _ = IndexJob.objects.get_or_create(
-        document_id=document_id, generation=generation, trigger=IndexJob.Trigger.PIPELINE
+        document_id=document_id, generation=generation, trigger=IndexJob.Trigger.PIPELINE,
+        defaults={"correlation_id": correlation.current()},  # the processed document's, from the task header
     )
     return job
 
@@ -56,16 +62,17 @@ def reindex_job(document: Document) -> tuple[IndexJob, bool]:
         )
         if active is not None:
             return active, False
-        job = IndexJob.objects.create(document=locked, generation=locked.generation, trigger=IndexJob.Trigger.REINDEX)
+        job = IndexJob.objects.create(
+            document=locked, generation=locked.generation, trigger=IndexJob.Trigger.REINDEX, correlation_id=correlation.current()
+        )
     return job, True
 
 
 def fail_job(job: IndexJob, reason: str) -> bool:
     """Fail a job from outside its run (the watchdog, for a run that stalled): the same state
     change and indexing.failed as a run's final failure; False when it finished meanwhile."""
-    run = JobRun(job)
-    run.fail(reason, final=True)
-    return job.status == IndexJob.Status.RUNNING and run.job.status == IndexJob.Status.FAILED
+    failed = JobRun(job).fail(reason, final=True)
+    return job.status == IndexJob.Status.RUNNING and failed
 
 
 class JobRun:
@@ -83,10 +90,8 @@ class JobRun:
     def start(self) -> bool:
         """Mark the job running and publish indexing.started; False when it is already finished
         (another run completed it, or it was superseded)."""
-        with transaction.atomic():
-            job = IndexJob.objects.select_for_update().filter(pk=self.job.pk).first()
-            if job is None or job.status in (IndexJob.Status.COMPLETED, IndexJob.Status.SUPERSEDED):
-                return False  # gone with its document, or finished
+
+        def run(job: IndexJob) -> None:
             # The job's row lock holds off a delete of its document (which deletes jobs first).
             self._owner_id = Document.objects.values_list("owner_id", flat=True).get(pk=job.document_id)
             job.status = IndexJob.Status.RUNNING
@@ -95,10 +100,11 @@ class JobRun:
             job.started_at = timezone.now()
             job.finished_at = None
             job.chunks_done = 0  # (error stays: the last one, beside the count of failures)
-            job.save()
-            self.job = job
+
+        def announce(job: IndexJob) -> None:
             self.publisher.publish_indexing_started(self._owner_id, job.document_id, job.pk, job.correlation_id)
-        return True
+
+        return self._transition(run, announce, finished=FINISHED)
 
     def progress(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -116,51 +122,67 @@ class JobRun:
         """Run `write` (which replaces the document's chunks, returning how many) and complete
         the job, all in one transaction under the document's row lock. None, and nothing written,
         when the document changed or went meanwhile, or another run completed the job."""
+        count = 0
         with transaction.atomic():
+            # The document's lock first, then the job's: the order a delete of the document takes.
             document = Document.objects.select_for_update().filter(pk=self.job.document_id).first()
-            job = IndexJob.objects.select_for_update().filter(pk=self.job.pk).first()
-            if job is None or job.status in (IndexJob.Status.COMPLETED, IndexJob.Status.SUPERSEDED):
+            if document is None or document.generation != self.job.generation:
+                self._transition(self._finish(IndexJob.Status.SUPERSEDED), finished=FINISHED)
                 return None
-            if document is None or document.generation != job.generation:
-                self._finish(job, IndexJob.Status.SUPERSEDED)
+
+            def complete(job: IndexJob) -> None:
+                nonlocal count
+                started = time.perf_counter()
+                count = write(document)
+                timings["write_ms"] = round((time.perf_counter() - started) * 1000)
+                job.chunks_done = job.chunks_total = count
+                job.timings = timings
+                self._finish(IndexJob.Status.COMPLETED)(job)
+
+            def announce(job: IndexJob) -> None:
+                self.publisher.publish_indexing_completed(self._owner_id, job.document_id, job.pk, count, job.correlation_id)
+
+            if not self._transition(complete, announce, finished=FINISHED):
                 return None
-            started = time.perf_counter()
-            count = write(document)
-            timings["write_ms"] = round((time.perf_counter() - started) * 1000)
-            job.chunks_done = job.chunks_total = count
-            job.timings = timings
-            self._finish(job, IndexJob.Status.COMPLETED)
-            self.publisher.publish_indexing_completed(self._owner_id, job.document_id, job.pk, count, job.correlation_id)
         return count
 
     def supersede(self) -> None:
-        with transaction.atomic():
-            job = IndexJob.objects.select_for_update().filter(pk=self.job.pk).first()
-            if job is not None:  # (None: it went with its document)
-                self._finish(job, IndexJob.Status.SUPERSEDED)
+        self._transition(self._finish(IndexJob.Status.SUPERSEDED))  # (gone: it went with its document)
 
-    def fail(self, reason: str, final: bool) -> None:
+    def fail(self, reason: str, final: bool) -> bool:
         """Record an error; a final one fails the job and publishes indexing.failed, another
-        leaves it queued for the retry."""
+        leaves it queued for the retry. False when the job is gone or finished meanwhile."""
         reason = (reason.strip() or "indexing failed")[:REASON_MAX_CHARS]
-        with transaction.atomic():
-            job = IndexJob.objects.select_for_update().filter(pk=self.job.pk).first()
-            if job is None or job.status in (IndexJob.Status.COMPLETED, IndexJob.Status.SUPERSEDED):
-                return
+
+        def record(job: IndexJob) -> None:
             if not self._owner_id:  # failed from outside a run (the watchdog): who hears of it
                 self._owner_id = Document.objects.values_list("owner_id", flat=True).get(pk=job.document_id)
             job.failures += 1
             job.error = reason
-            if not final:
+            if final:
+                self._finish(IndexJob.Status.FAILED)(job)
+            else:
                 job.status = IndexJob.Status.QUEUED
-                job.save()
-                self.job = job
-                return
-            self._finish(job, IndexJob.Status.FAILED)
-            self.publisher.publish_indexing_failed(self._owner_id, job.document_id, job.pk, reason, job.correlation_id)
 
-    def _finish(self, job: IndexJob, status: IndexJob.Status) -> None:
-        job.status = status
-        job.finished_at = timezone.now()
-        job.save()
-        self.job = job
+        def announce(job: IndexJob) -> None:
+            if final:
+                self.publisher.publish_indexing_failed(self._owner_id, job.document_id, job.pk, reason, job.correlation_id)
+
+        return self._transition(record, announce, finished=FINISHED)
+
+    def _transition(
+        self, change: Callable[[IndexJob], object], publish: Callable[[IndexJob], object] | None = None,
+        finished: Collection[str] = (),
+    ) -> bool:
+        done = transition(IndexJob, self.job.pk, change=change, publish=publish, finished=finished)
+        if done.job is not None and done:
+            self.job = done.job
+        return bool(done)
+
+    @staticmethod
+    def _finish(status: IndexJob.Status) -> Callable[[IndexJob], None]:
+        def finish(job: IndexJob) -> None:
+            job.status = status
+            job.finished_at = timezone.now()
+
+        return finish

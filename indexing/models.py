@@ -103,6 +103,8 @@ class IndexJob(models.Model):
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     task_id = models.CharField(max_length=255, blank=True)
+    # Of the request (or the processed document's) that started the job: what its events carry.
+    correlation_id = models.CharField(max_length=128, blank=True)
     attempts = models.PositiveIntegerField(default=0)  # runs started (a killed worker's re-run counts)
     failures = models.PositiveIntegerField(default=0)  # runs that ended in an error
     chunks_done = models.PositiveIntegerField(default=0)
@@ -125,11 +127,6 @@ class IndexJob(models.Model):
 
     def __str__(self) -> str:
         return f"index job {self.pk} of document {self.document_id} ({self.status})"
-
-    @property
-    def correlation_id(self) -> str:
-        """What its events carry: the feed drops a job's progress once its terminal event arrived."""
-        return f"index-job-{self.pk}"
 
     @property
     def duration(self) -> timedelta | None:

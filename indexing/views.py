@@ -71,7 +71,7 @@ class ReindexView(APIView):
             with transaction.atomic():  # the job and the task that runs it are kept together, or neither
                 job, created = reindex_job(document)
                 if created:
-                    dispatch(index_document, document.pk, job.generation, job_id=job.pk)
+                    dispatch(index_document, document.pk, job.generation, job_id=job.pk, correlation_id=job.correlation_id)
         except NotIndexable as exc:
             raise Conflict(str(exc)) from None
         return Response(IndexJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -23,7 +23,7 @@ from studyai.api import MAX_ID
 from studyai.events.groups import user_group
 from studyai.events import crypto
 from studyai.events.transport import LIVE_MESSAGE_TYPE
-from studyai.events.types import EventType, InvalidEvent, is_progress, is_terminal
+from studyai.events.types import EventType, InvalidEvent, is_progress, is_terminal, job_key
 
 from . import feed
 from .auth import SUBPROTOCOL
@@ -158,14 +158,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             # Only the fast path is lost: the notification service dead-letters the stream's copy.
             log.warning("live event %s dropped: %s", event.get("event_id"), exc)
             return
-        correlation_id = event.get("correlation_id")
-        if correlation_id:
-            try:
-                event_type = EventType(event["event_type"])
-                status = event["data"].get("status") if event_type == EventType.TASK_STATUS_UPDATE else None
-            except (KeyError, ValueError, AttributeError):
-                return
-            job = f"{event_type.group}:{correlation_id}"
+        try:
+            event_type = EventType(event["event_type"])
+            status = event["data"].get("status") if event_type == EventType.TASK_STATUS_UPDATE else None
+        except (KeyError, ValueError, AttributeError):
+            return
+        job = job_key(event_type, event["data"])
+        if job is not None:
             if is_progress(event_type, status) and job in self.finished_jobs:
                 return
             if is_terminal(event_type, status):

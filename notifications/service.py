@@ -2,6 +2,8 @@
 notifications and pushes them to the user's sockets."""
 from __future__ import annotations
 
+import logging
+
 from django.db import close_old_connections
 
 from studyai.events.consumer import EventConsumer
@@ -11,12 +13,15 @@ from . import feed
 from .messages import should_store
 
 CONSUMER_GROUP = "notification-service"
+log = logging.getLogger(__name__)
 
 
 def handle_event(event: Event) -> None:
     close_old_connections()  # a long-lived process: drop connections the database closed
     if should_store(event):
-        feed.store(event)
+        notification = feed.store(event)
+        if notification is not None:  # (the consumer bound the event's ids for this line)
+            log.info("%s stored as notification %s", event.event_type, notification.pk)
 
 
 def build_consumer(**options: object) -> EventConsumer:

@@ -32,6 +32,8 @@ class Quiz(models.Model):
     notes = models.JSONField(default=list, blank=True)  # e.g. the LLM provider failed and why
     failure_reason = models.TextField(blank=True)
     task_id = models.CharField(max_length=255, blank=True)
+    # Of the request that asked for the quiz: what every event of its generation carries.
+    correlation_id = models.CharField(max_length=128, blank=True)
     runs = models.PositiveIntegerField(default=0)  # generation runs started (a killed worker's re-run counts)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -44,11 +46,6 @@ class Quiz(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.status})"
-
-    @property
-    def correlation_id(self) -> str:
-        """What every event of this quiz's generation carries."""
-        return f"quiz-{self.pk}"
 
 
 class Question(models.Model):

@@ -1,6 +1,6 @@
 """The life of one quiz generation: the Quiz row is the durable state, and each change of state
-publishes its quiz.* event in the same transaction (an event is relayed only once the state it
-announces is committed).
+publishes its quiz.* event in the same transaction (studyai.jobs.transition: an event is relayed
+only once the state it announces is committed), with the quiz request's correlation id.
 
 Idempotent: `begin` refuses a finished quiz, `complete` and `fail` write only while the quiz is
 generating, under its row lock. A killed worker's task runs again from the start (nothing was
@@ -10,17 +10,20 @@ quiz.generated; quiz.generation.started is published once, by the first run.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Collection
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from studyai.events.publisher import EventPublisher, get_publisher
+from studyai.jobs import transition
 
 from .generators.schema import Difficulty, GenerationResult, QuestionType, QuizSpec
 from .models import Choice, DroppedQuestion, Question, Quiz
 
 REASON_MAX_CHARS = 2000  # the quiz.generation.failed schema's limit
+FINISHED = (Quiz.Status.READY, Quiz.Status.FAILED)
 
 
 class QuizRun:
@@ -40,24 +43,31 @@ class QuizRun:
         """Mark the quiz generating (publishing quiz.generation.started the first time); None
         when there is nothing to do: the quiz is gone or already finished."""
         publisher = publisher or get_publisher()
-        with transaction.atomic():
-            quiz = Quiz.objects.select_for_update().filter(pk=quiz_id).first()
-            if quiz is None or quiz.status in (Quiz.Status.READY, Quiz.Status.FAILED):
-                return None
+        document_ids: list[int] = []
+        first = False
+
+        def run(quiz: Quiz) -> None:
+            nonlocal document_ids, first
             document_ids = sorted(quiz.documents.values_list("id", flat=True))
-            run = cls(quiz, document_ids, publisher)
-            if quiz.status == Quiz.Status.PENDING:
+            first = quiz.status == Quiz.Status.PENDING
+            if first:
                 quiz.status = Quiz.Status.GENERATING
                 quiz.started_at = timezone.now()
-                if document_ids:
-                    publisher.publish_quiz_generation_started(
-                        quiz.owner_id, quiz.pk, document_ids, quiz.num_questions, quiz.correlation_id
-                    )
             quiz.runs += 1
             quiz.task_id = task_id or quiz.task_id
             quiz.questions_done = 0
-            quiz.save(update_fields=["status", "started_at", "runs", "task_id", "questions_done"])
-        return run
+
+        def announce(quiz: Quiz) -> None:
+            if first and document_ids:
+                publisher.publish_quiz_generation_started(
+                    quiz.owner_id, quiz.pk, document_ids, quiz.num_questions, quiz.correlation_id
+                )
+
+        begun = transition(
+            Quiz, quiz_id, change=run, publish=announce, finished=FINISHED,
+            fields=["status", "started_at", "runs", "task_id", "questions_done"],
+        )
+        return cls(begun.job, document_ids, publisher) if begun.job is not None and begun else None
 
     @property
     def spec(self) -> QuizSpec:
@@ -94,10 +104,8 @@ class QuizRun:
         """Store the questions and mark the quiz ready, in one transaction; False (nothing
         written) when another run finished the quiz first or it was deleted."""
         self.flush()
-        with transaction.atomic():
-            quiz = Quiz.objects.select_for_update().filter(pk=self.quiz.pk).first()
-            if quiz is None or quiz.status != Quiz.Status.GENERATING:
-                return False
+
+        def store(quiz: Quiz) -> None:
             _store(quiz, result)
             quiz.status = Quiz.Status.READY
             quiz.generator = result.generator
@@ -105,28 +113,37 @@ class QuizRun:
             quiz.shortfall_reason = result.shortfall_reason
             quiz.questions_done = len(result.questions)
             quiz.finished_at = timezone.now()
-            quiz.save()
+
+        def announce(quiz: Quiz) -> None:
             self.publisher.publish_quiz_generated(quiz.owner_id, quiz.pk, len(result.questions), quiz.correlation_id)
-        self.quiz = quiz
-        return True
+
+        return self._transition(store, announce, allowed={Quiz.Status.GENERATING})
 
     def fail(self, reason: str, result: GenerationResult | None = None) -> bool:
         """Mark the quiz failed with `reason` and publish quiz.generation.failed (once)."""
         reason = (reason.strip() or "The quiz could not be generated.")[:REASON_MAX_CHARS]
-        with transaction.atomic():
-            quiz = Quiz.objects.select_for_update().filter(pk=self.quiz.pk).first()
-            if quiz is None or quiz.status in (Quiz.Status.READY, Quiz.Status.FAILED):
-                return False
+
+        def record(quiz: Quiz) -> None:
             if result is not None:
                 _store_dropped(quiz, result)
                 quiz.notes = result.notes
             quiz.status = Quiz.Status.FAILED
             quiz.failure_reason = reason
             quiz.finished_at = timezone.now()
-            quiz.save()
+
+        def announce(quiz: Quiz) -> None:
             self.publisher.publish_quiz_generation_failed(quiz.owner_id, quiz.pk, reason, quiz.correlation_id)
-        self.quiz = quiz
-        return True
+
+        return self._transition(record, announce, finished=FINISHED)
+
+    def _transition(
+        self, change: Callable[[Quiz], object], publish: Callable[[Quiz], object], *,
+        allowed: Collection[str] | None = None, finished: Collection[str] = (),
+    ) -> bool:
+        done = transition(Quiz, self.quiz.pk, change=change, publish=publish, allowed=allowed, finished=finished)
+        if done.job is not None and done:
+            self.quiz = done.job
+        return bool(done)
 
 
 def _store(quiz: Quiz, result: GenerationResult) -> None:

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from documents.models import Document
 from indexing.models import Chunk, IndexJob
+from studyai import correlation
 
 from .generators.schema import QuestionType
 from .grading import InvalidAnswers, judge, parse_answers
@@ -83,6 +84,7 @@ class QuizViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
                 question_types=data.get("question_types") or [t.value for t in QuestionType],
                 difficulty=data["difficulty"],
                 seed=data["seed"] if "seed" in data else secrets.randbelow(2**31),
+                correlation_id=correlation.current(),
             )
             quiz.documents.set(documents)
             enqueue_generation(quiz)

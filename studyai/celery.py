@@ -55,10 +55,14 @@ _log_context: dict[str, Any] = {}
 
 
 @task_prerun.connect
-def _bind_task_ids(task_id: str | None = None, **_: Any) -> None:
-    from studyai import logs
+def _bind_task_ids(task_id: str | None = None, task: Task | None = None, **_: Any) -> None:
+    from studyai import correlation, logs
 
-    _log_context[task_id or ""] = logs.bind(task_id=task_id, correlation_id=task_id)
+    # The work's correlation id, sent by studyai.dispatch as a message header (a worker exposes
+    # custom headers on the request, an eager call under `headers`); else the caller's, or new.
+    request = task.request if task is not None else None
+    given = getattr(request, correlation.TASK_HEADER, None) or (getattr(request, "headers", None) or {}).get(correlation.TASK_HEADER)
+    _log_context[task_id or ""] = logs.bind(task_id=task_id, correlation_id=given or correlation.current())
 
 
 @task_postrun.connect

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 
+from studyai import correlation
 from studyai.events.models import OutboxTask
 from studyai.events.transport import REDIS_ERRORS
 
@@ -28,11 +29,15 @@ SWEEP_LEASE = timedelta(seconds=30)
 SEND_ERRORS: tuple[type[BaseException], ...] = (BrokerError, *REDIS_ERRORS)
 
 
-def dispatch(task: Task, *args: Any, task_id: str | None = None, **kwargs: Any) -> str:
+def dispatch(task: Task, *args: Any, task_id: str | None = None, correlation_id: str | None = None, **kwargs: Any) -> str:
     """Start `task(*args, **kwargs)` once the current transaction commits; returns its task id
-    (known now, so the caller can store it in the same transaction)."""
+    (known now, so the caller can store it in the same transaction). The task runs with
+    `correlation_id` (by default the caller's: studyai/correlation.py) bound for its logs."""
     task_id = task_id or str(uuid.uuid4())
-    row = OutboxTask.objects.create(task_name=task.name, args=list(args), kwargs=kwargs, task_id=task_id)
+    row = OutboxTask.objects.create(
+        task_name=task.name, args=list(args), kwargs=kwargs, task_id=task_id,
+        correlation_id=correlation_id or correlation.current(),
+    )
     transaction.on_commit(lambda: _send([row.pk]))
     return task_id
 
@@ -57,7 +62,8 @@ def _send(pks: Sequence[int]) -> int:
         task = current_app.tasks[row.task_name]
         try:
             # retry=False: with the broker away, fail at once (the sweep retries), never hang a request.
-            task.apply_async(args=row.args, kwargs=row.kwargs, task_id=row.task_id, retry=False)
+            headers = {correlation.TASK_HEADER: row.correlation_id} if row.correlation_id else None
+            task.apply_async(args=row.args, kwargs=row.kwargs, task_id=row.task_id, headers=headers, retry=False)
         except SEND_ERRORS as exc:
             log.warning("could not send %s (%s); %d task(s) wait in the outbox for the sweep", row, exc, len(pks) - len(sent))
             break

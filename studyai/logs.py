@@ -6,7 +6,8 @@ Each record carries the ids of the work it belongs to: `correlation_id`, `task_i
 `user_id`, from a context bound once where that work starts (`bound(...)`: a request in
 `studyai.middleware.LogContextMiddleware`, a task by Celery's task_prerun signal, an event in
 `EventConsumer` around its handlers), so no call has to pass them along. Tokens, passwords and
-keys are scrubbed from every message (`?token=` query strings included).
+keys are scrubbed from every message (`?token=` query strings included). What a correlation id is
+and how it travels from a request to the tasks and events it starts: studyai/correlation.py.
 """
 from __future__ import annotations
 

@@ -62,6 +62,8 @@ class OutboxTask(OutboxRow):
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
     task_id = models.CharField(max_length=255, unique=True)
+    # The work's correlation id (studyai/correlation.py), sent as the task's header.
+    correlation_id = models.CharField(max_length=128, blank=True)
 
     class Meta(OutboxRow.Meta):
         pass

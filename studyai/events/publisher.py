@@ -20,6 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from studyai import correlation
+
 from .models import OutboxEvent
 from .transport import REDIS_ERRORS, EventTransport, get_transport
 from .types import SCHEMAS, Event, EventType, InvalidEvent, TaskStatus
@@ -88,6 +90,9 @@ class EventPublisher:
         correlation_id: str | None = None,
         version: int | None = None,
     ) -> Event:
+        """Build and publish an event; without a correlation id it carries the one bound for the
+        request, task or event handler publishing it (studyai/correlation.py)."""
+        correlation_id = correlation_id or correlation.bound()
         return self.publish(Event.create(event_type, user_id, data, correlation_id=correlation_id, version=version))
 
     # ---- the seed's helpers -----------------------------------------------------------------
@@ -176,9 +181,10 @@ class EventPublisher:
         status: TaskStatus | str,
         progress: int,
         message: str = "",
+        correlation_id: str | None = None,
     ) -> Event:
         data = {"task_id": task_id, "task_type": task_type, "status": str(status), "progress": progress, "message": message}
-        return self.emit(EventType.TASK_STATUS_UPDATE, user_id, data, correlation_id=task_id)
+        return self.emit(EventType.TASK_STATUS_UPDATE, user_id, data, correlation_id)
 
     def publish_user_notification(
         self, user_id: int, title: str, message: str, level: str = "info", correlation_id: str | None = None

@@ -6,6 +6,9 @@
     task_handler.publish_task_completed(task_id, user_id, "document_processing", "Document processed!")
     task_handler.publish_task_failed(task_id, user_id, "document_processing", str(e))
 
+Each update carries `correlation_id` when given, else the one bound for the running task
+(studyai/correlation.py); `task_id` names the job in the event's data.
+
 Progress updates closer together than EVENT_PROGRESS_MIN_INTERVAL_MS are coalesced (skipped):
 each is superseded by the next, and the terminal update is always sent.
 """
@@ -31,11 +34,15 @@ class EventDrivenTask:
         self.progress_min_interval = interval / 1000
         self._last_progress_at: dict[str, float] = {}
 
-    def publish_task_started(self, task_id: str, user_id: int, task_type: str, message: str = "Started") -> Event:
-        return self.publisher.publish_task_status_update(user_id, task_id, task_type, TaskStatus.STARTED, 0, message)
+    def publish_task_started(
+        self, task_id: str, user_id: int, task_type: str, message: str = "Started", *, correlation_id: str | None = None
+    ) -> Event:
+        return self.publisher.publish_task_status_update(
+            user_id, task_id, task_type, TaskStatus.STARTED, 0, message, correlation_id=correlation_id
+        )
 
     def publish_task_progress(
-        self, task_id: str, user_id: int, task_type: str, progress: int, message: str = ""
+        self, task_id: str, user_id: int, task_type: str, progress: int, message: str = "", *, correlation_id: str | None = None
     ) -> Event | None:
         """Returns None when the update was coalesced away."""
         now = time.monotonic()
@@ -44,16 +51,26 @@ class EventDrivenTask:
             return None
         self._last_progress_at[task_id] = now
         progress = max(0, min(100, int(progress)))
-        return self.publisher.publish_task_status_update(user_id, task_id, task_type, TaskStatus.PROCESSING, progress, message)
+        return self.publisher.publish_task_status_update(
+            user_id, task_id, task_type, TaskStatus.PROCESSING, progress, message, correlation_id=correlation_id
+        )
 
-    def publish_task_completed(self, task_id: str, user_id: int, task_type: str, message: str = "Completed") -> Event:
+    def publish_task_completed(
+        self, task_id: str, user_id: int, task_type: str, message: str = "Completed", *, correlation_id: str | None = None
+    ) -> Event:
         self._last_progress_at.pop(task_id, None)
-        return self.publisher.publish_task_status_update(user_id, task_id, task_type, TaskStatus.COMPLETED, 100, message)
+        return self.publisher.publish_task_status_update(
+            user_id, task_id, task_type, TaskStatus.COMPLETED, 100, message, correlation_id=correlation_id
+        )
 
-    def publish_task_failed(self, task_id: str, user_id: int, task_type: str, error: str) -> Event:
+    def publish_task_failed(
+        self, task_id: str, user_id: int, task_type: str, error: str, *, correlation_id: str | None = None
+    ) -> Event:
         self._last_progress_at.pop(task_id, None)
         message = (error or "failed")[:2000]
-        return self.publisher.publish_task_status_update(user_id, task_id, task_type, TaskStatus.FAILED, 100, message)
+        return self.publisher.publish_task_status_update(
+            user_id, task_id, task_type, TaskStatus.FAILED, 100, message, correlation_id=correlation_id
+        )
 
 
 @document_task

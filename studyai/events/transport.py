@@ -84,10 +84,11 @@ def live_channel(event_type: str) -> str:
 def coalesce_live(events: Sequence[Event]) -> list[Event]:
     """Drop a progress event when a later event of the same job in the same batch supersedes it."""
     kept: list[Event] = []
-    seen_jobs: set[tuple[int, str | None, str]] = set()
+    seen_jobs: set[tuple[int, str]] = set()
     for event in reversed(events):
-        job = (event.user_id, event.correlation_id, event.event_type.group)
-        if event.is_progress and event.correlation_id and job in seen_jobs:
+        key = event.job_key
+        job = (event.user_id, key or "")
+        if event.is_progress and key and job in seen_jobs:
             continue
         seen_jobs.add(job)
         kept.append(event)

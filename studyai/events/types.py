@@ -261,6 +261,22 @@ def is_terminal(event_type: EventType, task_status: str | None = None) -> bool:
     return event_type == EventType.TASK_STATUS_UPDATE and task_status in (TaskStatus.COMPLETED, TaskStatus.FAILED)
 
 
+# What names the job an event is about, by group: a job's progress is superseded by its next
+# event. Not the correlation id, which names the request that started the work (one request, or
+# one X-Request-ID a client reuses, may start several jobs).
+_JOB_FIELDS = {"document": "document_id", "indexing": "job_id", "quiz": "quiz_id"}
+
+
+def job_key(event_type: EventType, data: Any) -> str | None:
+    """The job of an event, e.g. "indexing:12", from its data (a model, or a raw envelope's
+    dict); None for an event that belongs to no job (user.notification)."""
+    field = "task_id" if event_type == EventType.TASK_STATUS_UPDATE else _JOB_FIELDS.get(event_type.group)
+    if field is None:
+        return None
+    value = data.get(field) if isinstance(data, dict) else getattr(data, field, None)
+    return None if value in (None, "") else f"{event_type.group}:{value}"
+
+
 # ---- the envelope ------------------------------------------------------------------------------
 
 
@@ -307,6 +323,10 @@ class Event(BaseModel):
     @property
     def is_terminal(self) -> bool:
         return is_terminal(self.event_type, self._task_status)
+
+    @property
+    def job_key(self) -> str | None:
+        return job_key(self.event_type, self.data)
 
     @property
     def _task_status(self) -> str | None:

@@ -33,7 +33,7 @@ def wait_for_status(document_id: int, statuses: set[str], timeout: float = 60.0)
 
 def stream_events(client: redis.Redis, document_id: int) -> list[dict[str, Any]]:
     events = [json.loads(f["event"]) for _id, f in client.xrange("study_ai_events")]
-    return [e for e in events if e["data"].get("document_id") == document_id or e["correlation_id"] and e["correlation_id"].startswith(f"doc_process_{document_id}_")]
+    return [e for e in events if e["data"].get("document_id") == document_id or str(e["data"].get("task_id", "")).startswith(f"doc_process_{document_id}_")]
 
 
 def test_upload_events_reach_the_websocket_in_order(

@@ -43,7 +43,7 @@ def test_a_run_publishes_started_progress_completed_from_its_job(user: Any) -> N
     assert progress[0]["current"] == 0 and progress[-1]["current"] == progress[-1]["total"] == job.chunks_total
     assert events[-1]["data"] == {"document_id": document.pk, "job_id": job.pk, "chunk_count": job.chunks_total}
     assert {e["user_id"] for e in events} == {user.pk}
-    assert {e["correlation_id"] for e in events} == {f"index-job-{job.pk}"}
+    assert {e["correlation_id"] for e in events} == {job.correlation_id} and job.correlation_id.startswith("req-")
 
 
 def test_progress_is_published_at_most_once_an_interval(user: Any, settings: Any) -> None:

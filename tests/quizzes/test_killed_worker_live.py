@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 
 def quiz_events(client: redis.Redis, quiz_id: int) -> list[str]:
     events = [json.loads(fields["event"]) for _id, fields in cast(Stream, client.xrange("study_ai_events"))]
-    return [e["event_type"] for e in events if e["correlation_id"] == f"quiz-{quiz_id}"]
+    return [e["event_type"] for e in events if e["event_type"].startswith("quiz.") and e["data"]["quiz_id"] == quiz_id]
 
 
 def test_killed_worker_reruns_the_quiz_into_one_quiz(

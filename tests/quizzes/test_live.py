@@ -25,7 +25,9 @@ def test_quiz_events_reach_the_websocket_in_order(
     document = make_document()
     client = FeedClient(daphne_proc.port, Token.objects.get_or_create(user=user)[0].key)  # type: ignore[arg-type]
     client.wait_for("unread_count")
-    response = token_client(user).post("/api/quizzes/", {"document_ids": [document.pk], "num_questions": 12}, format="json")
+    response = token_client(user).post(
+        "/api/quizzes/", {"document_ids": [document.pk], "num_questions": 12}, format="json", HTTP_X_REQUEST_ID="quiz-request-1"
+    )
     assert response.status_code == 202
     quiz_id = response.json()["id"]
 
@@ -39,7 +41,7 @@ def test_quiz_events_reach_the_websocket_in_order(
     types = [e["event_type"] for e in seen]
     assert types[0] == "quiz.generation.started" and types[-1] == "quiz.generated"
     assert set(types[1:-1]) == {"quiz.generation.progress"} and len(types) >= 3
-    assert {e["correlation_id"] for e in seen} == {f"quiz-{quiz_id}"}
+    assert {e["correlation_id"] for e in seen} == {"quiz-request-1"}  # the request's, carried to the worker
     assert seen[0]["data"] == {"quiz_id": quiz_id, "document_ids": [document.pk], "num_questions": 12}
     assert seen[-2]["data"] == {"quiz_id": quiz_id, "current": 12, "total": 12}
     assert seen[-1]["data"] == {"quiz_id": quiz_id, "question_count": 12}

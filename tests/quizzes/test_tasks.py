@@ -32,7 +32,7 @@ def new_quiz(owner: Any, documents: list[Document], n: int = 8, types: list[str]
 
 def quiz_events(client: redis.Redis, quiz: Quiz) -> list[dict[str, Any]]:
     events = [json.loads(fields["event"]) for _id, fields in cast(Stream, client.xrange("study_ai_events"))]
-    return [e for e in events if e["correlation_id"] == quiz.correlation_id]
+    return [e for e in events if e["event_type"].startswith("quiz.") and e["data"]["quiz_id"] == quiz.pk]
 
 
 def run(quiz: Quiz, capture: Any) -> Any:
@@ -54,6 +54,7 @@ def test_events_started_progress_generated_in_order_with_one_correlation_id(
     assert [e["data"]["current"] for e in events[1:-1]] == list(range(1, 9))
     assert events[-1]["data"] == {"quiz_id": quiz.pk, "question_count": 8}
     assert {e["user_id"] for e in events} == {user.pk}
+    assert len({e["correlation_id"] for e in events}) == 1 and events[0]["correlation_id"]
 
 
 def test_progress_is_throttled_but_the_last_step_always_sent(

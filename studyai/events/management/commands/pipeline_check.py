@@ -36,7 +36,7 @@ class Command(BaseCommand):
                     event = open_event(entry.payload)  # decrypted when EVENT_ENCRYPTION_KEYS is set
                 except InvalidEvent:
                     continue  # not ours to judge: consumers dead-letter it
-                if event.correlation_id != task_id or not isinstance(event.data, TaskStatusUpdate):
+                if not isinstance(event.data, TaskStatusUpdate) or event.data.task_id != task_id:
                     continue
                 data = event.data
                 self.stdout.write(f"{event.event_type}  {data.status:<10} {data.progress:>3}%  {data.message}")
