@@ -39,14 +39,7 @@ class RedisTLS:
         """redis-py connection options (Redis.from_url / ConnectionPool.from_url) for `url`."""
         if not is_tls(url):
             return {}
-        options: dict[str, Any] = {"ssl_cert_reqs": "required", "ssl_check_hostname": self.check_hostname}
-        if self.ca_file:
-            options["ssl_ca_certs"] = self.ca_file
-        if self.cert_file:
-            options["ssl_certfile"] = self.cert_file
-        if self.key_file:
-            options["ssl_keyfile"] = self.key_file
-        return options
+        return {"ssl_cert_reqs": "required", "ssl_check_hostname": self.check_hostname, **self._files()}
 
     def layer_host(self, url: str) -> str | dict[str, Any]:
         """A channels-redis host: the URL, or with TLS a dict it hands to ConnectionPool.from_url."""
@@ -57,14 +50,12 @@ class RedisTLS:
         """Celery's broker_use_ssl for a broker at `url` (None without TLS)."""
         if not is_tls(url):
             return None
-        options: dict[str, Any] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
-        if self.ca_file:
-            options["ssl_ca_certs"] = self.ca_file
-        if self.cert_file:
-            options["ssl_certfile"] = self.cert_file
-        if self.key_file:
-            options["ssl_keyfile"] = self.key_file
-        return options
+        return {"ssl_cert_reqs": ssl.CERT_REQUIRED, **self._files()}
+
+    def _files(self) -> dict[str, str]:
+        """The CA and client certificate options both redis-py and kombu name the same way."""
+        files = {"ssl_ca_certs": self.ca_file, "ssl_certfile": self.cert_file, "ssl_keyfile": self.key_file}
+        return {name: path for name, path in files.items() if path}
 
 
 def client_options(url: str) -> dict[str, Any]:
