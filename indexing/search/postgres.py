@@ -231,15 +231,7 @@ class PostgresBackend:
 def _run(cursor: Any, template: str, sql: dict[str, str], params: dict[str, object]) -> Ranked:
     """Rank every match of `params["any"]`, `total` exact."""
     cursor.execute(template + _PLACED, params)
-    rows = cursor.fetchall()
-    if rows:
-        total = int(rows[0][4])
-    elif params["offset"]:  # past the last page: the count had no row to ride on
-        cursor.execute(_COUNT.format(**sql), params)
-        total = int(cursor.fetchone()[0])
-    else:
-        total = 0
-    return _ranked(rows, total)
+    return _run_total(cursor, cursor.fetchall(), sql, params)
 
 
 def _ranked(rows: Sequence[Sequence[Any]], total: int, exact: bool = True) -> Ranked:
@@ -290,7 +282,7 @@ def _rank_pruned(
         threshold = float(rows[-1][1]) if len(rows) == params["limit"] and rows else 0.0
         bound, essential = 0.0, list(order)
         for i in reversed(order):
-            bound += bounds[i]
+            bound += bounds[i] * (1 + 1e-9)  # a chunk at a word's bound scores it exactly: float slack
             if bound >= threshold:
                 break
             essential.remove(i)
@@ -307,9 +299,10 @@ def _tf_factor(tf: float, length: float, avgdl: float) -> float:
 
 
 def _run_total(cursor: Any, rows: Sequence[Sequence[Any]], sql: dict[str, str], params: dict[str, object]) -> Ranked:
+    """`rows` of a ranking that read every match, with their exact count."""
     if rows:
         return _ranked(rows, int(rows[0][4]))
-    if params["offset"]:
+    if params["offset"]:  # past the last page: the count had no row to ride on
         cursor.execute(_COUNT.format(**sql), params)
         return _ranked(rows, int(cursor.fetchone()[0]))
     return _ranked(rows, 0)
