@@ -40,7 +40,7 @@ def processing_task_id(document_id: int, generation: int) -> str:
 def enqueue_processing(document: Document) -> None:
     """Start processing once the current transaction commits (the worker must see the row),
     durably: a broker that is down delays it, never loses it (studyai/dispatch.py)."""
-    task_id = dispatch(process_document, document.pk, document.generation, correlation_id=document.correlation_id or None)
+    task_id = dispatch(process_document, document.pk, document.generation, correlation_id=document.correlation_id)
     Document.objects.filter(pk=document.pk, generation=document.generation).update(task_id=task_id)
 
 

@@ -174,10 +174,9 @@ class JobRun:
         self, change: Callable[[IndexJob], object], publish: Callable[[IndexJob], object] | None = None,
         finished: Collection[str] = (),
     ) -> bool:
-        done = transition(IndexJob, self.job.pk, change=change, publish=publish, finished=finished)
-        if done.job is not None and done:
-            self.job = done.job
-        return bool(done)
+        done = transition(IndexJob, self.job.pk, change=change, publish=publish, finished=finished).applied
+        self.job = done or self.job
+        return done is not None
 
     @staticmethod
     def _finish(status: IndexJob.Status) -> Callable[[IndexJob], None]:

@@ -67,7 +67,8 @@ class QuizRun:
             Quiz, quiz_id, change=run, publish=announce, finished=FINISHED,
             fields=["status", "started_at", "runs", "task_id", "questions_done"],
         )
-        return cls(begun.job, document_ids, publisher) if begun.job is not None and begun else None
+        quiz = begun.applied
+        return cls(quiz, document_ids, publisher) if quiz is not None else None
 
     @property
     def spec(self) -> QuizSpec:
@@ -140,10 +141,9 @@ class QuizRun:
         self, change: Callable[[Quiz], object], publish: Callable[[Quiz], object], *,
         allowed: Collection[str] | None = None, finished: Collection[str] = (),
     ) -> bool:
-        done = transition(Quiz, self.quiz.pk, change=change, publish=publish, allowed=allowed, finished=finished)
-        if done.job is not None and done:
-            self.quiz = done.job
-        return bool(done)
+        done = transition(Quiz, self.quiz.pk, change=change, publish=publish, allowed=allowed, finished=finished).applied
+        self.quiz = done or self.quiz
+        return done is not None
 
 
 def _store(quiz: Quiz, result: GenerationResult) -> None:

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def enqueue_generation(quiz: Quiz) -> None:
     """Start generating once the current transaction commits (the worker must see the row),
     durably: a broker that is down delays it, never loses it (studyai/dispatch.py)."""
-    task_id = dispatch(generate_quiz, quiz.pk, correlation_id=quiz.correlation_id or None)
+    task_id = dispatch(generate_quiz, quiz.pk, correlation_id=quiz.correlation_id)
     Quiz.objects.filter(pk=quiz.pk, task_id="").update(task_id=task_id)
 
 

@@ -32,7 +32,7 @@ SEND_ERRORS: tuple[type[BaseException], ...] = (BrokerError, *REDIS_ERRORS)
 def dispatch(task: Task, *args: Any, task_id: str | None = None, correlation_id: str | None = None, **kwargs: Any) -> str:
     """Start `task(*args, **kwargs)` once the current transaction commits; returns its task id
     (known now, so the caller can store it in the same transaction). The task runs with
-    `correlation_id` (by default the caller's: studyai/correlation.py) bound for its logs."""
+    `correlation_id` (empty or None: the caller's, studyai/correlation.py) bound for its logs."""
     task_id = task_id or str(uuid.uuid4())
     row = OutboxTask.objects.create(
         task_name=task.name, args=list(args), kwargs=kwargs, task_id=task_id,

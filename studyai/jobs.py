@@ -46,6 +46,11 @@ class Transition(Generic[J]):
     def __bool__(self) -> bool:
         return self.outcome is Outcome.APPLIED
 
+    @property
+    def applied(self) -> J | None:
+        """The row after the change when it was applied, else None."""
+        return self.job if self.outcome is Outcome.APPLIED else None
+
 
 def transition(
     model: type[J],

@@ -257,10 +257,7 @@ class EmbeddedUsers:
         stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
         users = {role: Credentials(user_name(role), stored.get(role) or secrets.token_hex(24)) for role in ROLES}
         if {role: c.password for role, c in users.items()} != stored:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.chmod(0o600)
-            path.write_text(json.dumps({role: c.password for role, c in users.items()}, indent=1) + "\n")
+            write_private(path, json.dumps({role: c.password for role, c in users.items()}, indent=1) + "\n")
         return cls(path, users)
 
     def urls(self, base_url: str) -> dict[str, str]:
@@ -268,6 +265,14 @@ class EmbeddedUsers:
 
 
 EMBEDDED_USERS_FILE = "redis-users.json"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read (it holds passwords), made so before the text goes in."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(text)
 
 
 def embedded_role_url(var_dir: Path, role: str, base_url: str) -> str:

@@ -16,6 +16,7 @@ from studyai import processes, redis_acl
 
 VAR_DIR = Path(os.environ.get("STUDYAI_VAR_DIR", processes.BASE_DIR / "var"))
 QUEUES = ("document_queue", "indexing_queue", "quiz_queue")
+ACLFILE = VAR_DIR / "redis" / "users.acl"  # the embedded Redis's users, one per role
 
 
 def start_least_privilege_redis(base_url: str) -> dict[str, str]:
@@ -25,11 +26,7 @@ def start_least_privilege_redis(base_url: str) -> dict[str, str]:
     users = redis_acl.EmbeddedUsers.load_or_create(VAR_DIR / redis_acl.EMBEDDED_USERS_FILE)
     major, _ = processes.redis_server_version(processes.redis_server_binary())
     lines = redis_acl.aclfile_lines(users.users, redis_acl.Namespace.from_settings(), selectors=major >= 7)
-    aclfile = VAR_DIR / "redis" / "users.acl"
-    aclfile.parent.mkdir(parents=True, exist_ok=True)
-    aclfile.touch(mode=0o600)
-    aclfile.chmod(0o600)
-    aclfile.write_text("\n".join(lines) + "\n")
+    redis_acl.write_private(ACLFILE, "\n".join(lines) + "\n")
     return users.urls(base_url)
 
 
@@ -46,7 +43,7 @@ def main() -> int:
         base_url = f"redis://127.0.0.1:{port}/0"
         role_urls = start_least_privilege_redis(base_url)
         redis_proc = processes.start_embedded_redis(
-            port, VAR_DIR / "redis", aclfile=VAR_DIR / "redis" / "users.acl", ready_url=role_urls["monitor"]
+            port, VAR_DIR / "redis", aclfile=ACLFILE, ready_url=role_urls["monitor"]
         )
         # Each child gets its role's user (settings.REDIS_URLS); manage.py commands find them in var/.
         os.environ.update({f"REDIS_URL_{role.upper()}": url for role, url in role_urls.items()})

@@ -100,11 +100,11 @@ def _queued(before: datetime) -> list[tuple[str, int, str, Callable[[], object]]
 
     found: list[tuple[str, int, str, Callable[[], object]]] = []
     for doc in Document.objects.filter(status=Document.Status.UPLOADED, updated_at__lt=before):
-        found.append(("document", doc.pk, doc.task_id, lambda d=doc: dispatch(process_document, d.pk, d.generation, correlation_id=d.correlation_id or None)))
+        found.append(("document", doc.pk, doc.task_id, lambda d=doc: dispatch(process_document, d.pk, d.generation, correlation_id=d.correlation_id)))
     for job in IndexJob.objects.filter(status=IndexJob.Status.QUEUED, created_at__lt=before).exclude(started_at__gte=before):
-        found.append(("index_job", job.pk, job.task_id, lambda j=job: dispatch(index_document, j.document_id, j.generation, job_id=j.pk, correlation_id=j.correlation_id or None)))
+        found.append(("index_job", job.pk, job.task_id, lambda j=job: dispatch(index_document, j.document_id, j.generation, job_id=j.pk, correlation_id=j.correlation_id)))
     for quiz in Quiz.objects.filter(status=Quiz.Status.PENDING, created_at__lt=before):
-        found.append(("quiz", quiz.pk, quiz.task_id, lambda q=quiz: dispatch(generate_quiz, q.pk, correlation_id=q.correlation_id or None)))
+        found.append(("quiz", quiz.pk, quiz.task_id, lambda q=quiz: dispatch(generate_quiz, q.pk, correlation_id=q.correlation_id)))
     return found
 
 

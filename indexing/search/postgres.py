@@ -225,7 +225,7 @@ class PostgresBackend:
                 # Constraints (or a word the parser splits, such as "e-mail") make the matches few
                 # or the frequencies other than one lexeme's: rank every match.
                 return _run(cursor, _BM25.format(**sql, **_bm25_columns(len(lexemes))), sql, params)
-            return _rank_pruned(cursor, lexemes, [int(c) for _, c, _ in counted], words, sql, params, offset + limit)
+            return _rank_pruned(cursor, lexemes, [int(c) for _, c, _ in counted], words, sql, params, offset, limit)
 
 
 def _run(cursor: Any, template: str, sql: dict[str, str], params: dict[str, object]) -> Ranked:
@@ -242,9 +242,10 @@ def _ranked(rows: Sequence[Sequence[Any]], total: int, exact: bool = True) -> Ra
 
 def _rank_pruned(
     cursor: Any, tsqueries: list[str], qtfs: list[int], words: list[str], sql: dict[str, str],
-    params: dict[str, object], wanted: int,
+    params: dict[str, object], offset: int, limit: int,
 ) -> Ranked:  # fmt: skip
-    """BM25 over the matches that can reach the first `wanted` pages (MaxScore, module docstring)."""
+    """BM25 over the matches that can reach the first offset + limit pages (MaxScore, module docstring)."""
+    wanted = offset + limit
     params["lexemes"] = words
     cursor.execute(_DOCUMENT_FREQUENCIES.format(**sql), params)
     stats = {lexeme: (count, most) for lexeme, count, most in cursor.fetchall()}
@@ -279,7 +280,7 @@ def _rank_pruned(
     if len(first) < len(words):
         # The score of the last page asked for, if the rarest words fill that many pages: the
         # common words whose bounds sum below it cannot lift a chunk holding only them that high.
-        threshold = float(rows[-1][1]) if len(rows) == params["limit"] and rows else 0.0
+        threshold = float(rows[-1][1]) if len(rows) == limit else 0.0
         bound, essential = 0.0, list(order)
         for i in reversed(order):
             bound += bounds[i] * (1 + 1e-9)  # a chunk at a word's bound scores it exactly: float slack
@@ -291,7 +292,10 @@ def _rank_pruned(
         first = essential if len(essential) > len(first) else first
     if len(first) == len(words):  # every match was ranked: its count is exact
         return _run_total(cursor, rows, sql, params)
-    return _with_full_spans(cursor, rows, str(params["any"]), *_bounded_total(cursor, sql, params))
+    total, exact = _bounded_total(cursor, sql, params)
+    # A lower bound, and never below the pages this answer already reaches.
+    total = max(total, offset + len(rows)) if rows else total
+    return _with_full_spans(cursor, rows, str(params["any"]), total, exact)
 
 
 def _tf_factor(tf: float, length: float, avgdl: float) -> float:
@@ -326,7 +330,7 @@ def _with_full_spans(cursor: Any, rows: Sequence[Sequence[Any]], any_word: str, 
     cursor.execute(_SPANS, params)
     spans = {(int(d), int(p)): (int(a), int(b)) for d, p, a, b in cursor.fetchall()}
     fixed = [(r[0], r[1], *spans.get((int(r[5]), int(r[6])), (r[2], r[3]))) for r in rows]
-    return _ranked(fixed, max(total, len(rows)), exact)
+    return _ranked(fixed, total, exact)
 
 
 def _bm25_columns(terms: int, known: bool = False) -> dict[str, str]:

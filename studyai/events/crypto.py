@@ -169,10 +169,13 @@ def seal(event: Event, ring: KeyRing | None = None) -> dict[str, Any]:
 
 def seal_json(event: Event, ring: KeyRing | None = None) -> str:
     """The stream entry's / pub/sub message's payload; `event.to_json()` when nothing is encrypted."""
-    ring = ring or keyring()
-    if ring is None or not type(event.data).SENSITIVE:
-        return event.to_json()
-    return json.dumps(seal(event, ring), separators=(",", ":"))
+    return sealed_json(event, seal(event, ring))
+
+
+def sealed_json(event: Event, sealed: dict[str, Any]) -> str:
+    """`sealed` (what `seal(event)` made) as the stream's payload, so one encryption serves the
+    stream, the pub/sub mirror and the live push."""
+    return json.dumps(sealed, separators=(",", ":")) if ENCRYPTED in sealed else event.to_json()
 
 
 def open_dict(raw: Any, ring: KeyRing | None = None) -> Any:

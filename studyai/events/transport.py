@@ -12,7 +12,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Iterable, Sequence
+import uuid
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -160,8 +161,10 @@ class EventTransport:
         # One round trip for the durable log and the mirror, concurrent with the live push.
         pipe = self._aioredis.pipeline(transaction=False)
         ring = crypto.keyring()
+        # Sensitive fields encrypted (when keys are set) once an event, for the three ways out.
+        sealed = {event.event_id: crypto.seal(event, ring) for event in events}
         for event in events:
-            payload = crypto.seal_json(event, ring)  # sensitive fields encrypted when keys are set
+            payload = crypto.sealed_json(event, sealed[event.event_id])
             pipe.xadd(
                 self.stream,
                 {"event": payload, "type": event.event_type.value, "user_id": str(event.user_id)},
@@ -169,13 +172,13 @@ class EventTransport:
                 approximate=True,
             )
             pipe.publish(live_channel(event.event_type.value), payload)
-        await asyncio.gather(pipe.execute(), self._push_live(coalesce_live(events)))
+        await asyncio.gather(pipe.execute(), self._push_live(coalesce_live(events), sealed))
 
-    async def _push_live(self, events: Iterable[Event]) -> None:
+    async def _push_live(self, events: Iterable[Event], sealed: Mapping[uuid.UUID, dict[str, Any]]) -> None:
         layer = self.channel_layer
         # In order, one after the other: a user's events must never overtake each other.
         for event in events:
-            await layer.group_send(user_group(event.user_id), {"type": LIVE_MESSAGE_TYPE, "event": crypto.seal(event)})
+            await layer.group_send(user_group(event.user_id), {"type": LIVE_MESSAGE_TYPE, "event": sealed[event.event_id]})
 
     @property
     def channel_layer(self) -> BaseChannelLayer:

@@ -138,6 +138,9 @@ def test_the_count_is_a_lower_bound_past_the_chunks_it_counts(
     pruned = search(user, "ubiquitous frequent scarce", mode="keyword", limit=3)
     assert not pruned.total_exact and 3 <= pruned.total <= 10 < full.total
     assert _hits(pruned) == _hits(full)
+    # Further on than it counted: the bound still covers the pages this answer reaches.
+    deep = search(user, "ubiquitous frequent scarce", mode="keyword", limit=3, offset=12)
+    assert deep.hits and not deep.total_exact and deep.total >= 12 + len(deep.hits)
 
 
 def test_the_api_says_when_its_count_is_a_lower_bound(

@@ -21,17 +21,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
-def quiz_event(event_type: EventType, user_id: int, data: dict[str, Any]) -> Event:
-    return Event.create(event_type, user_id, data, correlation_id="quiz-3")
-
-
-async def test_progress_after_the_terminal_event_is_dropped(settings: Any, user: Any) -> None:
+async def open_socket(settings: Any, user: Any) -> WebsocketCommunicator:
+    """A connected socket of `user` on the in-memory layer, past its first frame (the unread count)."""
     settings.CHANNEL_LAYERS = IN_MEMORY
     communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
     communicator.scope["user"] = user
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_json_from())["type"] == "unread_count"
+    return communicator
+
+
+def quiz_event(event_type: EventType, user_id: int, data: dict[str, Any]) -> Event:
+    return Event.create(event_type, user_id, data, correlation_id="quiz-3")
+
+
+async def test_progress_after_the_terminal_event_is_dropped(settings: Any, user: Any) -> None:
+    communicator = await open_socket(settings, user)
     layer = get_channel_layer()
     sequence = [
         quiz_event(EventType.QUIZ_GENERATION_PROGRESS, user.pk, {"quiz_id": 3, "current": 5, "total": 10}),
@@ -56,14 +62,9 @@ def test_coalescing_keeps_the_last_of_a_job_and_everything_else() -> None:
 
 
 async def test_a_live_event_no_key_opens_is_dropped_and_the_socket_carries_on(settings: Any, user: Any) -> None:
-    settings.CHANNEL_LAYERS = IN_MEMORY
     ours, theirs = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.EVENT_ENCRYPTION_KEYS = ours
-    communicator = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
-    communicator.scope["user"] = user
-    connected, _ = await communicator.connect()
-    assert connected
-    assert (await communicator.receive_json_from())["type"] == "unread_count"
+    communicator = await open_socket(settings, user)
     layer = get_channel_layer()
     data = {"title": "private", "message": "words"}
     foreign = seal(Event.create(EventType.USER_NOTIFICATION, user.pk, data), parse_keys(theirs))
@@ -75,4 +76,3 @@ async def test_a_live_event_no_key_opens_is_dropped_and_the_socket_carries_on(se
     assert frame["event"]["data"]["title"] == "readable" and "encrypted" not in frame["event"]
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
-

@@ -26,6 +26,7 @@ Entries no configured key opens are left and counted: a consumer dead-letters th
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,18 @@ def _entry_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+def _retained(transport: EventTransport, stream: str) -> Iterator[StreamEntry]:
+    """The entries of `stream` up to its newest one now, in batches: the copies a run appends
+    land after it, so none is visited twice."""
+    until, after = transport.last_entry_id(stream), "-"
+    while True:
+        batch = transport.entries(stream, after=after, until=until, count=BATCH)
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        after = batch[-1].entry_id
+
+
 def rekey_stream(transport: EventTransport, ring: KeyRing, dry_run: bool = False) -> Tally:
     tally = Tally()
     positions = transport.group_positions()
@@ -83,50 +96,37 @@ def rekey_stream(transport: EventTransport, ring: KeyRing, dry_run: bool = False
     # Entries up to the least advanced group's position have been read by every group.
     floor = min((_entry_key(last) for last, _ids in positions.values()), default=None)
     skip_groups = ",".join(sorted(positions))
-    until = transport.last_entry_id()  # copies land after it: never visited twice
-    after = "-"
-    while True:
-        batch = transport.entries(transport.stream, after=after, until=until, count=BATCH)
-        for entry in batch:
-            resealed = _reseal(entry, ring, tally)
-            if resealed is None:
-                continue
-            finished = floor is None or _entry_key(entry.entry_id) <= floor
-            if not finished or entry.entry_id in pending:
-                tally.left += 1
-                continue
-            tally.rewritten += 1
-            if not dry_run:
-                transport.replace_entry(transport.stream, entry.entry_id, {**entry.fields, "event": resealed, "skip_groups": skip_groups})
-        if len(batch) < BATCH:
-            return tally
-        after = batch[-1].entry_id
+    for entry in _retained(transport, transport.stream):
+        resealed = _reseal(entry, ring, tally)
+        if resealed is None:
+            continue
+        finished = floor is None or _entry_key(entry.entry_id) <= floor
+        if not finished or entry.entry_id in pending:
+            tally.left += 1
+            continue
+        tally.rewritten += 1
+        if not dry_run:
+            transport.replace_entry(transport.stream, entry.entry_id, {**entry.fields, "event": resealed, "skip_groups": skip_groups})
+    return tally
 
 
 def rekey_dead_letters(transport: EventTransport, ring: KeyRing, dry_run: bool = False) -> Tally:
     tally = Tally()
-    stream = transport.dead_letter_stream
-    until = transport.last_entry_id(stream)
-    after = "-"
-    while True:
-        batch = transport.entries(stream, after=after, until=until, count=BATCH)
-        for entry in batch:
-            try:
-                error_fields = crypto.reseal_dead_letter_error(entry.fields, ring)
-                resealed = crypto.reseal(entry.payload, ring)
-            except (InvalidToken, UndecryptableEvent):
-                tally.undecryptable += 1
-                continue
-            if resealed is None and error_fields is None:
-                tally.current += 1
-                continue
-            tally.rewritten += 1
-            if not dry_run:
-                fields = {**entry.fields, **(error_fields or {}), "event": resealed or entry.payload}
-                transport.replace_entry(stream, entry.entry_id, fields)
-        if len(batch) < BATCH:
-            return tally
-        after = batch[-1].entry_id
+    for entry in _retained(transport, transport.dead_letter_stream):
+        try:
+            error_fields = crypto.reseal_dead_letter_error(entry.fields, ring)
+            resealed = crypto.reseal(entry.payload, ring)
+        except (InvalidToken, UndecryptableEvent):
+            tally.undecryptable += 1
+            continue
+        if resealed is None and error_fields is None:
+            tally.current += 1
+            continue
+        tally.rewritten += 1
+        if not dry_run:
+            fields = {**entry.fields, **(error_fields or {}), "event": resealed or entry.payload}
+            transport.replace_entry(transport.dead_letter_stream, entry.entry_id, fields)
+    return tally
 
 
 def _reseal(entry: StreamEntry, ring: KeyRing, tally: Tally) -> str | None:
