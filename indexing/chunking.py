@@ -12,6 +12,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+# A word as both full-text engines index one: a run of letters and digits (underscore separates).
+# What a query is split into, what a snippet marks, and what a chunk's length counts.
+WORD = re.compile(r"[^\W_]+")
+
 # Where a chunk prefers to end, best first: a paragraph break, a sentence end, any whitespace.
 _BOUNDARIES = (re.compile(r"\n\s*\n"), re.compile(r"[.!?;:][\"')\]]?\s"), re.compile(r"\s"))
 # Only a boundary in the last part of the window is taken, so chunks stay close to full size.
@@ -27,6 +31,11 @@ class Span:
     char_start: int
     char_end: int
     text: str
+
+
+def count_words(text: str) -> int:
+    """A chunk's length for BM25: its words, stop words included, as FTS5 counts its tokens."""
+    return sum(1 for _ in WORD.finditer(text))
 
 
 def chunk_key(document_id: int, generation: int, span: Span) -> str:

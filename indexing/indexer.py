@@ -15,7 +15,7 @@ from django.db import connection
 
 from documents.models import Document, DocumentPage
 
-from .chunking import Span, chunk_key, split_pages
+from .chunking import Span, chunk_key, count_words, split_pages
 from .conf import indexing_settings
 from .jobs import JobRun, NotIndexable
 from .models import Chunk, ChunkEmbedding, DocumentIndexStats, IndexJob
@@ -25,7 +25,7 @@ from .search.postgres import copy_chunks, store_stats
 log = logging.getLogger(__name__)
 
 INSERT_BATCH = 1000
-CHUNK_COLUMNS = ("document_id", "key", "page_number", "ordinal", "char_start", "char_end", "text")
+CHUNK_COLUMNS = ("document_id", "key", "page_number", "ordinal", "char_start", "char_end", "text", "words")
 
 
 def run(job: IndexJob, task_id: str = "", will_retry: Callable[[BaseException], bool] = lambda exc: False) -> int | None:
@@ -90,15 +90,19 @@ def write_chunks(document: Document, generation: int, spans: Sequence[Span], vec
     """Replace the document's chunks (and embeddings) with `spans`. Call inside a transaction."""
     Chunk.objects.filter(document=document).delete()
     rows = [
-        (document.pk, chunk_key(document.pk, generation, s), s.page_number, s.ordinal, s.char_start, s.char_end, s.text)
+        (document.pk, chunk_key(document.pk, generation, s), s.page_number, s.ordinal, s.char_start, s.char_end, s.text,
+         count_words(s.text))
         for s in spans
-    ]
+    ]  # fmt: skip
     if connection.vendor == "postgresql":
         copy_chunks(rows)
         store_stats(document.pk)
     else:
         Chunk.objects.bulk_create([Chunk(**dict(zip(CHUNK_COLUMNS, row, strict=True))) for row in rows], batch_size=INSERT_BATCH)
-        DocumentIndexStats.objects.update_or_create(document=document, defaults={"chunks": len(rows), "lexemes": 0})
+        lengths = [row[-1] for row in rows]
+        DocumentIndexStats.objects.update_or_create(
+            document=document, defaults={"chunks": len(rows), "words": sum(lengths), "shortest": min(lengths, default=0)}
+        )
     if vectors is not None:
         ids = dict(Chunk.objects.filter(document=document).values_list("ordinal", "pk"))
         ChunkEmbedding.objects.bulk_create(

@@ -30,6 +30,9 @@ class Chunk(models.Model):
     char_start = models.PositiveIntegerField()
     char_end = models.PositiveIntegerField()
     text = models.TextField()
+    # Its length for BM25 on both engines: its words as FTS5 counts them (runs of letters and
+    # digits, stop words included; indexing.chunking.count_words), so PostgreSQL ranks as SQLite does.
+    words = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["document", "ordinal"]
@@ -45,15 +48,15 @@ class Chunk(models.Model):
 
 
 class DocumentIndexStats(models.Model):
-    """A document's share of BM25's collection statistics on PostgreSQL (search/postgres.py): how
-    many chunks it has and their total length in distinct lexemes, written with the chunks. So a
-    search sums a row per document instead of reading every chunk of the user's. (SQLite's FTS5
-    keeps its own statistics; there `lexemes` stays 0.)"""
+    """A document's share of BM25's collection statistics (search/postgres.py, search/proximity.py):
+    how many chunks it has and their total length in words, written with the chunks. So a search
+    sums a row per document instead of reading every chunk of the user's. (SQLite's FTS5 bm25()
+    keeps its own; there only the proximity scores read these.)"""
 
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="index_stats")
     chunks = models.PositiveIntegerField()
-    lexemes = models.PositiveBigIntegerField()
-    shortest = models.PositiveIntegerField(default=0)  # the length of its shortest chunk: MaxScore's bounds
+    words = models.PositiveBigIntegerField()
+    shortest = models.PositiveIntegerField(default=0)  # the words of its shortest chunk: MaxScore's bounds
 
 
 class LexemeCount(models.Model):

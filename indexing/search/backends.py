@@ -1,7 +1,8 @@
 """What a keyword backend does, and which one serves the current database."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -23,6 +24,20 @@ class Ranked:
     total_exact: bool = True  # False: `total` is a lower bound (a pruned ranking counts only so far)
 
 
+@dataclass(frozen=True)
+class Collection:
+    """BM25's statistics for a query's words, as the engine ranks with them (the proximity
+    scores of search/proximity.py weigh words by them)."""
+
+    chunks: float
+    average_words: float
+    frequencies: Mapping[str, float]  # a query word, lower-cased -> the chunks that hold it
+
+    def idf(self, word: str) -> float:
+        df = self.frequencies.get(word, 0.0)
+        return math.log(1 + (self.chunks - df + 0.5) / (df + 0.5))
+
+
 class KeywordBackend(Protocol):
     def snapshot(self) -> AbstractContextManager[None]:
         """A read-only transaction in which every query sees the same committed state, so a
@@ -33,6 +48,9 @@ class KeywordBackend(Protocol):
     ) -> Ranked:
         """The owner's pages matching `query`, best first (each as its best chunk, with the span of
         its matching chunks); only `owner_id`'s documents are read. `total` counts pages."""
+
+    def collection(self, owner_id: int, words: Sequence[str], document_ids: Sequence[int] | None) -> Collection:
+        """The chunk count, average length and each word's document frequency that rank() uses."""
 
 
 def keyword_backend() -> KeywordBackend:

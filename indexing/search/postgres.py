@@ -11,8 +11,8 @@ form a query can read cheaply, so:
 - document frequency: every chunk with the term matches the any-word query, so counting the
   matches that have it is exact, for the user's own chunks (filtered by document, when asked);
 - the collection: chunk count and total length per document, kept by the indexer in
-  `DocumentIndexStats` (a document's length is the sum of `length(search_vector)`, its chunks'
-  distinct lexemes, the length BM25 reads here).
+  `DocumentIndexStats`; a chunk's length is its `words` (stop words included), as FTS5's bm25()
+  counts it on SQLite, so both engines rank alike.
 The statistics are the user's own: another user's documents never change the order of yours.
 
 Skipping what cannot rank (MaxScore, Turtle & Flood 1995): a chunk's score from one word is below
@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 from django.db import connection, transaction
 
-from .backends import Ranked
+from .backends import Collection, Ranked
 from .query import KeywordQuery, Term
 
 # Skip the chunks that cannot rank (MaxScore, above); False ranks every match (tests compare).
@@ -72,10 +72,19 @@ WHERE d.owner_id = %(owner)s AND l.lexeme = ANY(%(lexemes)s) {lexeme_filter}
 GROUP BY l.lexeme
 """
 _COLLECTION = """
-SELECT coalesce(sum(s.chunks), 0)::float8, coalesce(sum(s.lexemes)::float8 / nullif(sum(s.chunks), 0), 0),
+SELECT coalesce(sum(s.chunks), 0)::float8, coalesce(sum(s.words)::float8 / nullif(sum(s.chunks), 0), 0),
        coalesce(min(s.shortest), 0)::float8
 FROM indexing_documentindexstats s JOIN documents_document d ON d.id = s.document_id
 WHERE d.owner_id = %(owner)s {stats_filter}
+"""
+# Each word's lexeme (a query word is letters and digits: one lexeme, or none for a stop word) and
+# how many of the user's (filtered) chunks hold it.
+_WORD_FREQUENCIES = """
+SELECT w, coalesce((
+    SELECT sum(l.chunks) FROM indexing_lexemecount l JOIN documents_document d ON d.id = l.document_id
+    WHERE d.owner_id = %(owner)s AND l.lexeme = (tsvector_to_array(to_tsvector(%(config)s::regconfig, w)))[1] {lexeme_filter}
+), 0)::float8
+FROM unnest(%(words)s::text[]) AS w
 """
 # How many pages a pruned query matches, counted over its first matching chunks only.
 TOTAL_COUNT_CHUNKS = 1000
@@ -100,12 +109,12 @@ _MATCHES = """
 # finds a lexeme by binary search); the text is fetched for the page's rows alone.
 _BM25 = """
 WITH matched AS MATERIALIZED (
-    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end, length(c.search_vector)::float8 AS dl,
+    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end, c.words::float8 AS dl,
            {tfs}""" + _MATCHES + """
 ),
 collection AS (
     SELECT greatest(coalesce(sum(s.chunks), 0), (SELECT count(*) FROM matched))::float8 AS n,
-           coalesce(sum(s.lexemes)::float8 / nullif(sum(s.chunks), 0), (SELECT avg(dl) FROM matched)) AS avgdl
+           coalesce(sum(s.words)::float8 / nullif(sum(s.chunks), 0), (SELECT avg(dl) FROM matched)) AS avgdl
     FROM indexing_documentindexstats s
     JOIN documents_document d ON d.id = s.document_id
     WHERE d.owner_id = %(owner)s {stats_filter}
@@ -119,7 +128,7 @@ scored AS (
 # `candidates`, a subset of the words (the others are still scored where the chunk has them).
 _BM25_KNOWN = """
 WITH matched AS MATERIALIZED (
-    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end, length(c.search_vector)::float8 AS dl,
+    SELECT c.id, c.document_id, c.page_number, c.char_start, c.char_end, c.words::float8 AS dl,
            {tfs}""" + _MATCHES.replace("%(any)s", "%(candidates)s") + """
 ),
 scored AS (
@@ -149,16 +158,16 @@ LIMIT %(limit)s OFFSET %(offset)s
 """
 _COUNT = "SELECT count(DISTINCT (c.document_id, c.page_number))" + _MATCHES
 
-_COPY = "COPY indexing_chunk (document_id, key, page_number, ordinal, char_start, char_end, text) FROM STDIN"
+_COPY = "COPY indexing_chunk (document_id, key, page_number, ordinal, char_start, char_end, text, words) FROM STDIN"
 _STATS = """
-INSERT INTO indexing_documentindexstats (document_id, chunks, lexemes, shortest)
-SELECT %s, count(*), coalesce(sum(length(search_vector)), 0), coalesce(min(length(search_vector)), 0)
+INSERT INTO indexing_documentindexstats (document_id, chunks, words, shortest)
+SELECT %s, count(*), coalesce(sum(words), 0), coalesce(min(words), 0)
 FROM indexing_chunk WHERE document_id = %s
-ON CONFLICT (document_id) DO UPDATE SET chunks = excluded.chunks, lexemes = excluded.lexemes, shortest = excluded.shortest
+ON CONFLICT (document_id) DO UPDATE SET chunks = excluded.chunks, words = excluded.words, shortest = excluded.shortest
 """
 
 
-def copy_chunks(rows: Iterable[tuple[int, str, int, int, int, int, str]]) -> None:
+def copy_chunks(rows: Iterable[tuple[int, str, int, int, int, int, str, int]]) -> None:
     """Insert chunk rows with COPY: the server fills the tsvector column and the GIN index, and
     COPY spares the per-row statement work of INSERT (measured: a fifth faster, bench/search.py)."""
     with connection.cursor() as cursor, cursor.cursor.copy(_COPY) as copy:
@@ -174,7 +183,7 @@ WHERE c.document_id = %s GROUP BY u.lexeme
 
 
 def store_stats(document_id: int) -> None:
-    """Count the document's chunks and their lexemes (BM25's collection statistics) into
+    """Count the document's chunks and their words (BM25's collection statistics) into
     DocumentIndexStats, and its chunks per lexeme into LexemeCount; call it in the transaction
     that wrote them."""
     with connection.cursor() as cursor:
@@ -226,6 +235,17 @@ class PostgresBackend:
                 # or the frequencies other than one lexeme's: rank every match.
                 return _run(cursor, _BM25.format(**sql, **_bm25_columns(len(lexemes))), sql, params)
             return _rank_pruned(cursor, lexemes, [int(c) for _, c, _ in counted], words, sql, params, offset, limit)
+
+
+    def collection(self, owner_id: int, words: Sequence[str], document_ids: Sequence[int] | None) -> Collection:
+        params: dict[str, object] = {"owner": owner_id, "config": CONFIG, "words": list(words), "documents": document_ids}
+        filtered = document_ids is not None
+        with connection.cursor() as cursor:
+            cursor.execute(_WORD_FREQUENCIES.format(lexeme_filter="AND l.document_id = ANY(%(documents)s)" if filtered else ""), params)
+            frequencies = {word: float(df) for word, df in cursor.fetchall()}
+            cursor.execute(_COLLECTION.format(stats_filter="AND s.document_id = ANY(%(documents)s)" if filtered else ""), params)
+            chunks, average, _ = cursor.fetchone()
+        return Collection(float(chunks), float(average), frequencies)
 
 
 def _run(cursor: Any, template: str, sql: dict[str, str], params: dict[str, object]) -> Ranked:

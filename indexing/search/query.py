@@ -19,11 +19,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..chunking import WORD
+
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64  # bounds the work (and FTS5's expression depth) a single query can ask for
 
-# Letters and digits: what both engines' tokenizers index (underscore is a separator for both).
-_WORD = re.compile(r"[^\W_]+")
 
 # PostgreSQL's `english` stop words (tsearch_data/english.stop, which its index leaves out), so that
 # SQLite, which indexes every word, ignores the same ones; then the words of a question ("how can
@@ -147,7 +147,7 @@ def parse(raw: str) -> KeywordQuery:
         if kind == "or":
             join_next = bool(clauses)
             continue
-        words = tuple(_WORD.findall(value))
+        words = tuple(WORD.findall(value))
         if not words:
             continue  # punctuation only
         term = Term(words, negated, quoted=kind == "phrase")

@@ -11,8 +11,8 @@ from django.db import transaction
 from documents.models import Document
 
 from ..models import Chunk, DocumentIndexStats, LexemeCount
-from . import semantic
-from .backends import Ranked, keyword_backend
+from . import proximity, semantic
+from .backends import KeywordBackend, Ranked, keyword_backend
 from .query import KeywordQuery, SearchError, clean, parse
 from .snippets import excerpt
 
@@ -73,17 +73,32 @@ def search(
     backend = keyword_backend()
     with backend.snapshot():
         if vector is None and keyword is not None:
-            ranked = backend.rank(user.pk, keyword, ids, limit, offset)
+            ranked = _keyword(backend, user.pk, keyword, ids, limit, offset)
         elif vector is not None and keyword is None:
             ranked = _per_page([semantic.rank(user.pk, vector, ids, semantic.CANDIDATES, 0)], limit, offset)
         else:
             assert vector is not None and keyword is not None
-            by_keyword = backend.rank(user.pk, keyword, ids, semantic.CANDIDATES, 0)
+            by_keyword = _keyword(backend, user.pk, keyword, ids, semantic.CANDIDATES, 0)
             by_meaning = semantic.rank(user.pk, vector, ids, semantic.CANDIDATES, 0)
             ranked = _per_page([by_keyword, by_meaning], limit, offset)
         # A semantic query needs no keyword in it; its words, if any, are still highlighted.
         highlight = keyword if keyword is not None else _parse_or_none(text)
         return SearchResults(_hits(ranked, highlight), ranked.total, mode, ranked.total_exact)
+
+
+def _keyword(
+    backend: KeywordBackend, owner_id: int, query: KeywordQuery, ids: Sequence[int] | None, limit: int, offset: int
+) -> Ranked:
+    """The engine's BM25 ranking of pages with its first proximity.DEPTH re-sorted by term
+    proximity; a page of results wholly past them is the engine's own."""
+    if offset >= proximity.DEPTH or not proximity.ENABLED:
+        return backend.rank(owner_id, query, ids, limit, offset)
+    ranked = backend.rank(owner_id, query, ids, max(proximity.DEPTH, offset + limit), 0)
+    head = _ids(ranked)[: proximity.DEPTH]
+    texts = dict(Chunk.objects.filter(pk__in=head).values_list("pk", "text"))
+    words = query.scored
+    ranked = proximity.rerank(ranked, texts, words, backend.collection(owner_id, words, ids))
+    return Ranked(ranked.scored[offset : offset + limit], ranked.total, ranked.spans, ranked.total_exact)
 
 
 def _query_vector(text: str) -> bytes:

@@ -18,9 +18,10 @@ from functools import lru_cache
 
 import Stemmer
 
+from ..chunking import WORD
+
 ELLIPSIS = "…"
 EXCERPT_CHARS = 240
-WORD = re.compile(r"[^\W_]+")
 # A sentence ends at . ! ? ; or a blank line (text extracted from PDFs and HTML keeps lines).
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")
 

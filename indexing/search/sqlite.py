@@ -4,6 +4,8 @@ stemming), ranked by FTS5's bm25() over an OR of the query's informative words; 
 
 bm25()'s statistics (chunk count, average length, document frequencies) are the whole table's,
 every user's chunks: FTS5 keeps no other. Only the order of one user's results depends on them.
+`collection()` gives the proximity scores (proximity.py) the same statistics: each word's chunks
+counted by FTS5, the chunk count and words from every document's DocumentIndexStats.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from contextlib import contextmanager, suppress
 
 from django.db import DatabaseError, connection
 
-from .backends import Ranked
+from .backends import Collection, Ranked
 from .query import KeywordQuery
 
 _MATCHED = """
@@ -82,6 +84,19 @@ class SqliteBackend:
             else:
                 total = 0
         return Ranked([(int(r[0]), float(r[1])) for r in rows], total, {int(r[0]): (int(r[2]), int(r[3])) for r in rows})
+
+
+    def collection(self, owner_id: int, words: Sequence[str], document_ids: Sequence[int] | None) -> Collection:
+        # A query word is letters and digits only (query.WORD): quoted, it is one FTS5 phrase.
+        counts = ", ".join(["(SELECT count(*) FROM indexing_chunk_fts WHERE indexing_chunk_fts MATCH %s)"] * len(words))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(sum(chunks), 0), coalesce(1.0 * sum(words) / nullif(sum(chunks), 0), 0)"
+                + (f", {counts}" if words else "") + " FROM indexing_documentindexstats",
+                [f'"{word}"' for word in words],
+            )  # fmt: skip
+            chunks, average, *frequencies = cursor.fetchone()
+        return Collection(float(chunks), float(average), {w: float(df) for w, df in zip(words, frequencies, strict=True)})
 
 
 def _document_filter(document_ids: Sequence[int] | None) -> tuple[str, list[int | str]]:

@@ -119,18 +119,20 @@ def test_postgres_recovers_term_frequency_from_ts_rank() -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's BM25, computed in SQL")
 def test_postgres_scores_are_bm25_over_the_users_own_chunks(notes: dict[str, Document], user: Any, other_user: Any) -> None:
-    """The scores equal BM25 computed here from the chunks' tsvectors (unnest: an independent way
-    to the term frequencies), with the user's chunk count, average length and document frequencies."""
+    """The engine's scores equal BM25 computed here from the chunks' tsvectors (unnest: an
+    independent way to the term frequencies) and their words (stop words included, as FTS5 counts
+    a chunk's length), with the user's chunk count, average length and document frequencies."""
     import math
 
-    from indexing.search.postgres import B, K1
+    from indexing.search.postgres import B, K1, PostgresBackend
+    from indexing.search.query import parse
 
     # Another user's chunks full of the words must not change the scores.
     index(make_document(other_user, "Noise", ["price money copy " * 50, "price " * 80]))
     query = "price money copy"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.id, length(c.search_vector), u.lexeme, coalesce(array_length(u.positions, 1), 0)"
+            "SELECT c.id, c.words, u.lexeme, coalesce(array_length(u.positions, 1), 0)"
             " FROM indexing_chunk c JOIN documents_document d ON d.id = c.document_id"
             " LEFT JOIN LATERAL unnest(c.search_vector) u ON u.lexeme IN ('price', 'money', 'copi')"
             " WHERE d.owner_id = %s",
@@ -150,10 +152,10 @@ def test_postgres_scores_are_bm25_over_the_users_own_chunks(notes: dict[str, Doc
             total += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[chunk] / avgdl))
         return total
 
-    hits = search(user, query, limit=100).hits
-    assert len(hits) == len({c for c, _ in tf})  # one chunk per page here
-    for hit in hits:
-        assert hit.score == pytest.approx(bm25(hit.chunk_id), rel=1e-5)
+    ranked = PostgresBackend().rank(user.pk, parse(query), None, 100, 0).scored
+    assert len(ranked) == len({c for c, _ in tf})  # one chunk per page here
+    for chunk_id, score in ranked:
+        assert score == pytest.approx(bm25(chunk_id), rel=1e-5)
 
 
 def test_index_stats_follow_the_chunks(user: Any) -> None:
@@ -164,8 +166,8 @@ def test_index_stats_follow_the_chunks(user: Any) -> None:
     index(document)
     stats = DocumentIndexStats.objects.get(document=document)
     assert stats.chunks == Chunk.objects.filter(document=document).count() > 2
-    if connection.vendor == "postgresql":
-        assert stats.lexemes == stats.chunks  # one lexeme a chunk: "osmosi" or "diffus"
+    lengths = [c.words for c in Chunk.objects.filter(document=document)]
+    assert stats.words == sum(lengths) > 310 and stats.shortest == min(lengths) == 10  # the chunks overlap
     page = document.pages.get(number=1)
     page.text = "Short now."
     page.save()
