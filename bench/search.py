@@ -22,6 +22,8 @@ words (the synthetic language's stop words):
   single-word   one word of a random chunk
   multi-word    2-3 words of one random chunk (ranked: a page matches with any of them)
   phrase        2-3 consecutive words of a random chunk, quoted (a constraint: they must stand together)
+"BM25 alone" is the same search without the term-proximity re-sort of its first 30 pages
+(indexing/search/proximity.py), in the same run: what proximity costs.
 bm25s answers the same queries (k=10, one query per call; it has no phrases: it scores the words).
 "matches" is the search's total: pages (one result per page), as the API counts them.
 
@@ -201,7 +203,7 @@ def main() -> None:
         from django.db import connection
 
         from indexing.models import Chunk
-        from indexing.search import search
+        from indexing.search import proximity, search
 
         print(describe_machine(env), flush=True)
         started = time.perf_counter()
@@ -233,6 +235,13 @@ def main() -> None:
         def ours(query: str) -> Any:
             return search(user, query, limit=10)
 
+        def bm25_alone(query: str) -> Any:  # the same search without the proximity re-sort
+            proximity.ENABLED = False
+            try:
+                return search(user, query, limit=10)
+            finally:
+                proximity.ENABLED = True
+
         def theirs(query: str) -> Any:
             tokens = bm25s.tokenize([query.replace('"', "")], stopwords="en", stemmer=stemmer, show_progress=False)
             return retriever.retrieve(tokens, k=10, show_progress=False)
@@ -240,11 +249,13 @@ def main() -> None:
         rows = []
         for kind in QUERY_KINDS:
             mine = latencies(ours, queries[kind])
+            alone = latencies(bm25_alone, queries[kind])
             other = latencies(theirs, queries[kind])
             matches = [search(user, query, limit=1).total for query in queries[kind]]
             rows.append([
-                kind, fmt(percentile(mine, 50), 2), fmt(percentile(mine, 95), 2), fmt(percentile(other, 50), 2),
-                fmt(percentile(other, 95), 2), f"{int(percentile(matches, 50)):,}", f"{int(percentile(matches, 95)):,}",
+                kind, fmt(percentile(mine, 50), 2), fmt(percentile(mine, 95), 2), fmt(percentile(alone, 50), 2),
+                fmt(percentile(alone, 95), 2), fmt(percentile(other, 50), 2), fmt(percentile(other, 95), 2),
+                f"{int(percentile(matches, 50)):,}", f"{int(percentile(matches, 95)):,}",
             ])
 
     total = len(texts)
@@ -261,7 +272,8 @@ def main() -> None:
     )
     print_table(
         f"Query latency on {connection.vendor}, ms ({args.queries} queries each; limit 10)",
-        ["query", "StudyAI p50", "StudyAI p95", "bm25s p50", "bm25s p95", "matches p50", "matches p95"],
+        ["query", "StudyAI p50", "StudyAI p95", "BM25 alone p50", "BM25 alone p95", "bm25s p50", "bm25s p95", "matches p50",
+         "matches p95"],  # fmt: skip
         rows,
     )
     worst_p95 = max(float(r[2].replace(",", "")) for r in rows)

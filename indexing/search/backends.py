@@ -22,6 +22,7 @@ class Ranked:
     total: int
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)
     total_exact: bool = True  # False: `total` is a lower bound (a pruned ranking counts only so far)
+    collection: Collection | None = None  # the statistics the ranking read, when it read them
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,11 @@ class Collection:
 
     chunks: float
     average_words: float
-    frequencies: Mapping[str, float]  # a query word, lower-cased -> the chunks that hold it
+    # A query word's English (Snowball) stem, which is also PostgreSQL's lexeme -> the chunks holding it.
+    frequencies: Mapping[str, float]
 
-    def idf(self, word: str) -> float:
-        df = self.frequencies.get(word, 0.0)
+    def idf(self, stem: str) -> float:
+        df = self.frequencies.get(stem, 0.0)
         return math.log(1 + (self.chunks - df + 0.5) / (df + 0.5))
 
 
@@ -50,7 +52,8 @@ class KeywordBackend(Protocol):
         its matching chunks); only `owner_id`'s documents are read. `total` counts pages."""
 
     def collection(self, owner_id: int, words: Sequence[str], document_ids: Sequence[int] | None) -> Collection:
-        """The chunk count, average length and each word's document frequency that rank() uses."""
+        """The chunk count, average length and each word's document frequency (by its stem) that
+        rank() uses."""
 
 
 def keyword_backend() -> KeywordBackend:

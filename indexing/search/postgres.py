@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Literal
 
 from django.db import connection, transaction
@@ -80,11 +81,12 @@ WHERE d.owner_id = %(owner)s {stats_filter}
 # Each word's lexeme (a query word is letters and digits: one lexeme, or none for a stop word) and
 # how many of the user's (filtered) chunks hold it.
 _WORD_FREQUENCIES = """
-SELECT w, coalesce((
+SELECT x, coalesce((
     SELECT sum(l.chunks) FROM indexing_lexemecount l JOIN documents_document d ON d.id = l.document_id
-    WHERE d.owner_id = %(owner)s AND l.lexeme = (tsvector_to_array(to_tsvector(%(config)s::regconfig, w)))[1] {lexeme_filter}
+    WHERE d.owner_id = %(owner)s AND l.lexeme = x {lexeme_filter}
 ), 0)::float8
-FROM unnest(%(words)s::text[]) AS w
+FROM (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w)))[1] AS x FROM unnest(%(words)s::text[]) AS w) s
+WHERE x IS NOT NULL
 """
 # How many pages a pruned query matches, counted over its first matching chunks only.
 TOTAL_COUNT_CHUNKS = 1000
@@ -242,7 +244,7 @@ class PostgresBackend:
         filtered = document_ids is not None
         with connection.cursor() as cursor:
             cursor.execute(_WORD_FREQUENCIES.format(lexeme_filter="AND l.document_id = ANY(%(documents)s)" if filtered else ""), params)
-            frequencies = {word: float(df) for word, df in cursor.fetchall()}
+            frequencies = {lexeme: float(df) for lexeme, df in cursor.fetchall()}
             cursor.execute(_COLLECTION.format(stats_filter="AND s.document_id = ANY(%(documents)s)" if filtered else ""), params)
             chunks, average, _ = cursor.fetchone()
         return Collection(float(chunks), float(average), frequencies)
@@ -274,6 +276,7 @@ def _rank_pruned(
     n, avgdl, shortest = cursor.fetchone()
     if not n or not avgdl:  # no statistics (not indexed since they were added): read everything
         return _run(cursor, _BM25.format(**sql, **_bm25_columns(len(tsqueries))), sql, params)
+    collection = Collection(n, avgdl, df)
     weights = [qtf * math.log(1 + (n - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5)) for w, qtf in zip(words, qtfs)]
     # A word's most: its idf times the BM25 tf factor at its highest tf in the shortest chunk (the
     # factor grows with tf and shrinks with length), tighter than idf x (k1 + 1).
@@ -311,11 +314,11 @@ def _rank_pruned(
             rows = ranked_by(essential)
         first = essential if len(essential) > len(first) else first
     if len(first) == len(words):  # every match was ranked: its count is exact
-        return _run_total(cursor, rows, sql, params)
+        return replace(_run_total(cursor, rows, sql, params), collection=collection)
     total, exact = _bounded_total(cursor, sql, params)
     # A lower bound, and never below the pages this answer already reaches.
     total = max(total, offset + len(rows)) if rows else total
-    return _with_full_spans(cursor, rows, str(params["any"]), total, exact)
+    return replace(_with_full_spans(cursor, rows, str(params["any"]), total, exact), collection=collection)
 
 
 def _tf_factor(tf: float, length: float, avgdl: float) -> float:

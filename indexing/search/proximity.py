@@ -32,12 +32,15 @@ ENABLED = True
 DEPTH = 30
 
 
+def applies(words: list[str]) -> bool:
+    """Whether the query's scored words can be near one another: two stems at least."""
+    return ENABLED and len({stem(w) for w in words}) > 1
+
+
 def rerank(ranked: Ranked, texts: Mapping[int, str], words: list[str], collection: Collection) -> Ranked:
     """`ranked` with its first DEPTH pages re-sorted by score + proximity score; `texts` holds
     their chunks' texts, `words` the query's scored words."""
-    weights: dict[str, float] = {}
-    for word in words:
-        weights.setdefault(stem(word), collection.idf(word))
+    weights = {term: collection.idf(term) for term in map(stem, words)}
     if len(weights) < 2 or not collection.chunks:
         return ranked  # one word has no neighbours to be near
     head = ranked.scored[:DEPTH]
@@ -53,9 +56,8 @@ def proximity(text: str, weights: Mapping[str, float], average_words: float) -> 
     prefixes = {s[:3] for s in weights}
     accumulated: dict[str, float] = {}
     previous: tuple[int, str] | None = None
-    position = -1
-    for position, match in enumerate(WORD.finditer(text)):
-        word = match.group().lower()
+    words = WORD.findall(text.lower())
+    for position, word in enumerate(words):
         if word[:3] not in prefixes:  # a stem keeps its word's first letters: skip stemming most words
             continue
         term = stem(word)
@@ -68,6 +70,5 @@ def proximity(text: str, weights: Mapping[str, float], average_words: float) -> 
         previous = (position, term)
     if not accumulated:
         return 0.0
-    length = position + 1
-    saturation = K1 * (1 - B + B * length / average_words) if average_words else K1
+    saturation = K1 * (1 - B + B * len(words) / average_words) if average_words else K1
     return sum(min(1.0, weights[t]) * acc * (K1 + 1) / (acc + saturation) for t, acc in accumulated.items())

@@ -91,13 +91,14 @@ def _keyword(
 ) -> Ranked:
     """The engine's BM25 ranking of pages with its first proximity.DEPTH re-sorted by term
     proximity; a page of results wholly past them is the engine's own."""
-    if offset >= proximity.DEPTH or not proximity.ENABLED:
+    words = query.scored
+    if offset >= proximity.DEPTH or not proximity.applies(words):
         return backend.rank(owner_id, query, ids, limit, offset)
     ranked = backend.rank(owner_id, query, ids, max(proximity.DEPTH, offset + limit), 0)
     head = _ids(ranked)[: proximity.DEPTH]
     texts = dict(Chunk.objects.filter(pk__in=head).values_list("pk", "text"))
-    words = query.scored
-    ranked = proximity.rerank(ranked, texts, words, backend.collection(owner_id, words, ids))
+    collection = ranked.collection or backend.collection(owner_id, words, ids)
+    ranked = proximity.rerank(ranked, texts, words, collection)
     return Ranked(ranked.scored[offset : offset + limit], ranked.total, ranked.spans, ranked.total_exact)
 
 

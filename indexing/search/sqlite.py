@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection
 
 from .backends import Collection, Ranked
 from .query import KeywordQuery
+from .snippets import stem
 
 _MATCHED = """
 SELECT f.rowid AS id, -bm25(indexing_chunk_fts) AS score, c.document_id, c.page_number, c.char_start, c.char_end
@@ -96,7 +97,7 @@ class SqliteBackend:
                 [f'"{word}"' for word in words],
             )  # fmt: skip
             chunks, average, *frequencies = cursor.fetchone()
-        return Collection(float(chunks), float(average), {w: float(df) for w, df in zip(words, frequencies, strict=True)})
+        return Collection(float(chunks), float(average), {stem(w): float(df) for w, df in zip(words, frequencies, strict=True)})
 
 
 def _document_filter(document_ids: Sequence[int] | None) -> tuple[str, list[int | str]]:
