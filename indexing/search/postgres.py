@@ -238,7 +238,6 @@ class PostgresBackend:
                 return _run(cursor, _BM25.format(**sql, **_bm25_columns(len(lexemes))), sql, params)
             return _rank_pruned(cursor, lexemes, [int(c) for _, c, _ in counted], words, sql, params, offset, limit)
 
-
     def collection(self, owner_id: int, words: Sequence[str], document_ids: Sequence[int] | None) -> Collection:
         params: dict[str, object] = {"owner": owner_id, "config": CONFIG, "words": list(words), "documents": document_ids}
         filtered = document_ids is not None

@@ -137,3 +137,25 @@ def test_odd_queries_still_answer_plainly(user: Any) -> None:
         search(user, query, mode="keyword")
     with pytest.raises(SearchError):
         search(user, "how do I", mode="keyword")
+
+
+def test_the_migration_fills_the_words_of_chunks_indexed_before(user: Any) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from indexing.chunking import count_words
+    from indexing.models import DocumentIndexStats
+
+    migration = importlib.import_module("indexing.migrations.0006_chunk_words")
+    document = make_document(user, "Old", ["Deflate streams, as gzip wraps them.", filler(4, 300)])
+    index(document)
+    expected = {c.pk: count_words(c.text) for c in Chunk.objects.filter(document=document)}
+    Chunk.objects.update(words=0)  # as the column's default left them
+    DocumentIndexStats.objects.update(words=0, shortest=0)
+    migration.backfill(apps, SimpleNamespace(connection=connection))
+    assert dict(Chunk.objects.filter(document=document).values_list("pk", "words")) == expected
+    stats = DocumentIndexStats.objects.get(document=document)
+    assert (stats.words, stats.shortest) == (sum(expected.values()), min(expected.values())) and stats.shortest == 6
