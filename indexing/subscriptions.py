@@ -12,15 +12,13 @@ consumer that died before acknowledging) queues a second run that finds the job 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections
 from django.db.models.signals import pre_delete
 
 from documents.models import Document
 from studyai.dispatch import dispatch
-from studyai.events.consumer import EventConsumer
+from studyai.events.consumer import EventConsumer, with_fresh_connection
 from studyai.events.types import Event, EventType
 
 from .search import remove_document
@@ -43,16 +41,8 @@ def on_document_processed(event: Event) -> None:
 
 def build_consumer(**options: Any) -> EventConsumer:
     consumer = EventConsumer(group=CONSUMER_GROUP, **options)
-    consumer.subscribe(_with_fresh_connection(on_document_processed), EVENTS)
+    consumer.subscribe(with_fresh_connection(on_document_processed), EVENTS)
     return consumer
-
-
-def _with_fresh_connection(handler: Callable[[Event], None]) -> Callable[[Event], None]:
-    def handle(event: Event) -> None:
-        close_old_connections()  # a long-lived process: drop connections the database closed
-        handler(event)
-
-    return handle
 
 
 def remove_chunks(sender: type[Document], instance: Document, **_: Any) -> None:

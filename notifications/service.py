@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import close_old_connections
-
-from studyai.events.consumer import EventConsumer
+from studyai.events.consumer import EventConsumer, with_fresh_connection
 from studyai.events.types import Event
 
 from . import feed
@@ -17,7 +15,6 @@ log = logging.getLogger(__name__)
 
 
 def handle_event(event: Event) -> None:
-    close_old_connections()  # a long-lived process: drop connections the database closed
     if should_store(event):
         notification = feed.store(event)
         if notification is not None:  # (the consumer bound the event's ids for this line)
@@ -26,5 +23,5 @@ def handle_event(event: Event) -> None:
 
 def build_consumer(**options: object) -> EventConsumer:
     consumer = EventConsumer(group=CONSUMER_GROUP, **options)  # type: ignore[arg-type]
-    consumer.subscribe_to_all_events(handle_event)
+    consumer.subscribe_to_all_events(with_fresh_connection(handle_event))
     return consumer

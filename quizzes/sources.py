@@ -32,6 +32,13 @@ def load_material(document_ids: Sequence[int]) -> Material:
     return Material(passages=[p for document_id in document_ids for p in passages[document_id]], terms=terms)
 
 
+def prepare_terms(document_id: int) -> int | None:
+    """The document's key terms computed and kept if they are not yet (its first quiz then reads
+    them): how many it has, None when it has no chunks (deleted, or not indexed)."""
+    material = load_material([document_id])
+    return len(material.terms[document_id]) if material.passages else None
+
+
 def document_terms(document_id: int, passages: Sequence[Passage], chunk_keys: Sequence[str]) -> list[KeyTerm]:
     """The document's key terms: from the cache when its chunks are the ones they were computed
     from, else computed and cached."""

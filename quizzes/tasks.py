@@ -11,7 +11,7 @@ from .generators import generate
 from .generators.llm import configured_provider
 from .models import Quiz
 from .runs import QuizRun
-from .sources import load_material
+from .sources import load_material, prepare_terms
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +49,11 @@ def generate_quiz(self: Any, quiz_id: int) -> dict[str, Any] | None:
         return {"quiz_id": quiz_id, "status": Quiz.Status.FAILED}
     run.complete(result)
     return {"quiz_id": quiz_id, "status": run.quiz.status, "question_count": len(result.questions)}
+
+
+@quiz_task
+def prepare_key_terms(self: Any, document_id: int) -> int | None:
+    """Compute and keep a document's key terms ahead of its first quiz (quizzes.subscriptions).
+    Idempotent: terms already kept for the document's current chunks are not computed again.
+    Returns how many terms it has, or None when the document is gone or has no chunks."""
+    return prepare_terms(document_id)

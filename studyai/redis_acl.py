@@ -35,7 +35,7 @@ USER_PREFIX = "studyai-"
 
 # manage.py commands that run as the events role, and the one that runs as monitor.
 EVENTS_COMMANDS = frozenset(
-    {"run_notification_service", "run_indexing_service", "relay_outbox", "run_watchdog", "dead_letters", "rotate_event_keys"}
+    {"run_notification_service", "run_indexing_service", "run_quiz_service", "relay_outbox", "run_watchdog", "dead_letters", "rotate_event_keys"}
 )
 MONITOR_COMMANDS = frozenset({"monitor_events"})
 

@@ -58,6 +58,7 @@ def main() -> int:
         **{f"worker-{q}": processes.worker_command([q], q.removesuffix("_queue")) for q in QUEUES},
         "notification-service": processes.manage("run_notification_service"),
         "indexing-service": processes.manage("run_indexing_service"),
+        "quiz-service": processes.manage("run_quiz_service"),
         "outbox-relay": processes.manage("relay_outbox"),
         "watchdog": processes.manage("run_watchdog"),
     }

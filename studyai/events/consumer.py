@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from django.conf import settings
+from django.db import close_old_connections
 
 from studyai import logs
 
@@ -28,6 +29,17 @@ from .types import Event, EventType, InvalidEvent
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], None]
+
+
+def with_fresh_connection(handler: Handler) -> Handler:
+    """`handler` for a long-lived service: before each event, drop the database connections the
+    server closed or that outlived CONN_MAX_AGE (what Django does per request)."""
+
+    def handle(event: Event) -> None:
+        close_old_connections()
+        handler(event)
+
+    return handle
 
 
 @dataclass
