@@ -7,7 +7,9 @@ question of a type still wanted:
   material (never the answer, never containing it, of similar form, those the material uses in
   the answer's frame first), each option with an explanation of why it is right or wrong;
 - true/false: the sentence as it is (true) or with a key term swapped for one of the same kind
-  that the material uses in the same frame and the passage never mentions (false);
+  that the material uses in the same frame and the passage never mentions (false); a term the
+  sentence quotes ('gzip') only for one the material quotes too (a program, an option, a file:
+  not "appendix");
 - short answer: a defining sentence ("Meiosis is the cell division that ...") asked backwards
   ("What is the term for the cell division that ...?").
 
@@ -26,6 +28,7 @@ from .candidates import CALLED, DEFINITION, Candidate, Occurrence, Reader, rank
 from .gates import QualityGates
 from .schema import (
     BLANK,
+    MAX_PROMPT_CHARS,
     Difficulty,
     Dropped,
     KeyTerm,
@@ -47,6 +50,9 @@ _BEFORE_VERBS = frozenset("to will can could would may might must should shall w
 # A false statement swaps in a term said at most this far away (a fraction of the document).
 MAX_SWAP_DISTANCE = 0.25
 MAX_DROPPED = 200
+# What a prompt adds around its sentence at most: "Which answer completes the sentence? ", a blank
+# longer than the word it hides.
+PROMPT_FRAME_CHARS = 50
 MAX_FRAME_CHECKS = 40  # candidate swaps and distractors looked up in the material, closest in form first
 # A number is asked for only as a count of something ("uses 15 _____" is not asked, "uses _____
 # bits" is), and never as a label: after these words it names a figure, a draft, a version.
@@ -58,6 +64,11 @@ _NUMBER_LABELS = frozenset(
 # A year is asked for after these ("in 1687"), not as a label or a name ("Windows 2000").
 _BEFORE_YEARS = frozenset("in since until till by from of during after before around circa c between to and".split())
 _LEADING_ZERO = re.compile(r"^0\d")
+# Quotation marks an author puts around names (programs, options, files, fields): 'x', ‘x’, "x",
+# “x”, `x`; by style, as authors keep one style for one sort of thing ('gzip' but "copyleft").
+_OPENING, _CLOSING = "'‘\"“`", "'’\"”`"
+_QUOTE_STYLE = {"'": "single", "‘": "single", '"': "double", "“": "double", "`": "code"}
+_QUOTED = re.compile(r"([" + _OPENING + r"])([^" + _OPENING + _CLOSING + r"\n]{1,60})[" + _CLOSING + r"]")
 _NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
 
 _SECOND_PREDICATE = re.compile(r" and (?!(?:the|a|an|its|their) )")
@@ -211,6 +222,7 @@ class _Glossary:
         self._padded: list[str] | None = None
         self._joined: str | None = None
         self._found: dict[str, tuple[int, str, bool] | None] = {}
+        self._quoted: frozenset[tuple[str, str]] | None = None
 
     def _words(self) -> list[str]:
         """Each passage folded, whitespace squashed, a space around: searched with `_has_words`
@@ -226,6 +238,16 @@ class _Glossary:
         self._words()
         assert self._joined is not None
         return bool(after and _has_words(self._joined, f"{key} {after}")) or bool(before and _has_words(self._joined, f"{before} {key}"))
+
+    def quoted(self, key: str, style: str) -> bool:
+        """Whether the material puts `key` in quotation marks of `style` somewhere ('gzip', "postinst")."""
+        if self._quoted is None:
+            self._quoted = frozenset(
+                (_QUOTE_STYLE[match.group(1)], " ".join(fold(match.group(2)).split()))
+                for text in self.texts
+                for match in _QUOTED.finditer(text)
+            )
+        return (style, key) in self._quoted
 
     def said_together(self, a: str, b: str, besides: int) -> bool:
         """Whether some passage other than number `besides` says both `a` and `b` (siblings of a
@@ -276,6 +298,8 @@ class _Builder:
         self.used_answers: set[str] = set()  # a term is asked for once per quiz
 
     def build(self, kind: QuestionType, candidate: Candidate) -> QuestionDraft | None:
+        if len(_lead(candidate)) + len(candidate.text) + PROMPT_FRAME_CHARS > MAX_PROMPT_CHARS:
+            return None  # too long to ask (the schema would refuse it)
         if kind == QuestionType.FILL_IN_THE_BLANK:
             return self.blank(candidate)
         if kind == QuestionType.MULTIPLE_CHOICE:
@@ -479,11 +503,16 @@ class _Builder:
                 continue
             pool.append((_distance(answer, term), term))
         pool.sort(key=lambda item: (item[0], item[1].key))
+        occurrence = _occurrence_of(candidate, answer)
+        style = _quote_style(candidate.text, occurrence)
+        if style is not None:
+            # A name the author quotes ('gzip') stands only beside names the author quotes alike.
+            pool = [item for item in pool if self.glossary.quoted(item[1].key, style)]
         if frame is not None:
             pool = [item for item in pool[:MAX_FRAME_CHECKS] if self._fits_frame(item[1], answer, frame, candidate)]
         else:
             # Terms the material uses in the answer's frame are the most plausible distractors: first.
-            around = _neighbours(candidate.text, _occurrence_of(candidate, answer))
+            around = _neighbours(candidate.text, occurrence)
             head = sorted(pool[:MAX_FRAME_CHECKS], key=lambda item: not self._fits_frame(item[1], answer, around, candidate))
             pool = head + pool[MAX_FRAME_CHECKS:]
         window = {Difficulty.HARD: 1, Difficulty.MEDIUM: 2, Difficulty.EASY: 4}[self.spec.difficulty]
@@ -528,6 +557,17 @@ def _occurrence_of(candidate: Candidate, term: KeyTerm) -> Occurrence:
         if occurrence.term.key == term.key:
             return occurrence
     return Occurrence(term, 0, 0)
+
+
+def _quote_style(text: str, occurrence: Occurrence) -> str | None:
+    """The style of the quotation marks the occurrence stands in ('gzip': single), or None."""
+    if occurrence.start < 1 or occurrence.end <= occurrence.start:
+        return None
+    before = text[occurrence.start - 1]
+    after = text[occurrence.end : occurrence.end + 1]
+    if before in _OPENING and after and after in _CLOSING:
+        return _QUOTE_STYLE[before]
+    return None
 
 
 def _neighbours(text: str, occurrence: Occurrence) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BLANK = "_____"
+MAX_PROMPT_CHARS = 600  # a question as the API stores and shows it
 
 
 class QuestionType(StrEnum):
@@ -51,7 +52,7 @@ class QuestionDraft(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: QuestionType
-    prompt: Annotated[str, Field(min_length=8, max_length=600)]
+    prompt: Annotated[str, Field(min_length=8, max_length=MAX_PROMPT_CHARS)]
     options: Annotated[list[Option], Field(max_length=6)] = []
     answer: Annotated[str, Field(min_length=1, max_length=200)]
     accepted: Annotated[list[Option], Field(max_length=5)] = []
