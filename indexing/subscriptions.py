@@ -36,7 +36,8 @@ def on_document_processed(event: Event) -> None:
         if generation is None:
             log.info("document %s was deleted before it could be indexed", event.document_id)
             return
-    dispatch(index_document, event.document_id, generation)  # kept in the outbox while the broker is away
+    task_id = dispatch(index_document, event.document_id, generation)  # kept in the outbox while the broker is away
+    log.info("document %s generation %s processed: indexing queued (task %s)", event.document_id, generation, task_id)
 
 
 def build_consumer(**options: Any) -> EventConsumer:

@@ -11,6 +11,7 @@ kept and does nothing.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from studyai.dispatch import dispatch
@@ -19,12 +20,14 @@ from studyai.events.types import Event, EventType
 
 from .tasks import prepare_key_terms
 
+log = logging.getLogger(__name__)
 CONSUMER_GROUP = "quiz-service"
 EVENTS = {EventType.INDEXING_COMPLETED}
 
 
 def on_indexing_completed(event: Event) -> None:
-    dispatch(prepare_key_terms, event.document_id)  # kept in the outbox while the broker is away
+    task_id = dispatch(prepare_key_terms, event.document_id)  # kept in the outbox while the broker is away
+    log.info("document %s indexed: its key terms queued (task %s)", event.document_id, task_id)
 
 
 def build_consumer(**options: Any) -> EventConsumer:

@@ -2,8 +2,9 @@
 
 The format, the same for documents, indexing and quizzes: the id of the request that started the
 work — the client's `X-Request-ID` when it is a sane one (`[A-Za-z0-9._:-]{8,128}`), else
-`req-<32 hex>` made here. Work started without a request (a manage.py command, a task sent by
-`celery call`) gets a new `req-<32 hex>` at its start.
+`req-<32 hex>` made here. A manage.py command that starts work (`ingest`, `reindex`) binds one
+new `req-<32 hex>` for its whole run (`for_command`) and prints it; other work started without a
+request (a task sent by `celery call`) gets a new one at its start.
 
 How it travels (so that grepping the logs of daphne, the workers and the event services for one
 id finds the whole story of one upload):
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from studyai import logs
 
@@ -51,3 +54,12 @@ def bound() -> str | None:
 def current() -> str:
     """The id for work starting now: the bound one, or a new one outside any request or task."""
     return bound() or new()
+
+
+@contextmanager
+def for_command() -> Iterator[str]:
+    """One id for all the work a manage.py command run starts (every document it uploads or
+    re-indexes), bound while it runs, so one grep of the logs follows the whole run."""
+    run_id = new()
+    with logs.bound(correlation_id=run_id):
+        yield run_id

@@ -42,6 +42,9 @@ def test_ingest_a_folder_inline_with_a_summary(tmp_path: Path, user: Any, indexi
     latin = Document.objects.get(original_filename="notes-latin1.txt")
     assert "méiose" in DocumentPage.objects.get(document=latin, number=1).text
     assert sorted(indexing_handover) == sorted(Document.objects.filter(status="processed").values_list("pk", flat=True))
+    # One correlation id for the whole run: on every document it uploaded, and printed.
+    ids = set(Document.objects.values_list("correlation_id", flat=True))
+    assert len(ids) == 1 and f"correlation id: {ids.pop()}" in summary
 
 
 def test_ingest_refuses_bad_arguments(tmp_path: Path, user: Any) -> None:

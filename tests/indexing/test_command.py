@@ -31,6 +31,10 @@ def test_reindex_a_users_documents(user: Any, other_user: Any) -> None:
     assert {j.document_id for j in IndexJob.objects.filter(status="completed")} == {d.pk for d in mine}
     assert not Chunk.objects.filter(document=theirs).exists()
     assert [e["event_type"] for e in indexing_events(mine[0])][-1] == "indexing.completed"
+    # One correlation id for the run: every job and its events carry it, and it is printed.
+    run_ids = set(IndexJob.objects.values_list("correlation_id", flat=True))
+    assert len(run_ids) == 1 and out.startswith(f"correlation id: {run_ids.pop()}")
+    assert {e["correlation_id"] for d in mine for e in indexing_events(d)} == set(IndexJob.objects.values_list("correlation_id", flat=True))
 
 
 def test_reindex_one_document_or_all(user: Any, other_user: Any) -> None:

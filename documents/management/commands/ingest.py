@@ -13,6 +13,7 @@ from tqdm import tqdm
 from documents.models import Document
 from documents.tasks import process_document
 from documents.uploads import Duplicate, UploadRefused, accept_upload
+from studyai import correlation
 
 FINAL = {Document.Status.PROCESSED, Document.Status.FAILED}
 
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         if not files:
             raise CommandError("no files found in the given paths")
 
+        with correlation.for_command() as run_id:  # every document of this run carries it
+            self._ingest(owner, files, options)
+            self.stdout.write(f"correlation id: {run_id} (in the logs of all this run's work)")
+
+    def _ingest(self, owner: Any, files: list[Path], options: dict[str, Any]) -> None:
         created: list[Document] = []
         duplicates: list[tuple[Path, int]] = []
         refused: list[tuple[Path, str]] = []

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from documents.models import Document
 from indexing import indexer
 from indexing.jobs import NotIndexable, reindex_job
+from studyai import correlation
 
 
 class Command(BaseCommand):
@@ -25,6 +26,11 @@ class Command(BaseCommand):
         which.add_argument("--document", type=int, metavar="ID", help="this document")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with correlation.for_command() as run_id:  # every job of this run carries it
+            self.stdout.write(f"correlation id: {run_id} (in the logs of all this run's work)")
+            self._reindex(options)
+
+    def _reindex(self, options: dict[str, Any]) -> None:
         documents = list(self._documents(options).order_by("pk"))
         started = time.monotonic()
         indexed = chunks = 0
