@@ -64,6 +64,7 @@ _NUMBER_LABELS = frozenset(
 # A year is asked for after these ("in 1687"), not as a label or a name ("Windows 2000").
 _BEFORE_YEARS = frozenset("in since until till by from of during after before around circa c between to and".split())
 _LEADING_ZERO = re.compile(r"^0\d")
+_DETERMINERS = frozenset("the a an either each every all any this these its their your".split())
 # Quotation marks an author puts around names (programs, options, files, fields): 'x', ‘x’, "x",
 # “x”, `x`; by style, as authors keep one style for one sort of thing ('gzip' but "copyleft").
 _OPENING, _CLOSING = "'‘\"“`", "'’\"”`"
@@ -348,7 +349,7 @@ class _Builder:
         if candidate.lead:
             return None  # "It takes place in ..." is neither true nor false on its own
         tagged = self._tagged(candidate)
-        if tagged and tagged[0][2] == "VB":
+        if tagged and (tagged[0][2] == "VB" or _subjectless(candidate.text, tagged)):
             return None  # an instruction ("See the licence ...") is neither true nor false
         truth = self.truths[0] if self.truths else True
         statement, explanation = candidate.text, f"True: {_source(candidate).lower()} says so."
@@ -557,6 +558,16 @@ def _occurrence_of(candidate: Candidate, term: KeyTerm) -> Occurrence:
         if occurrence.term.key == term.key:
             return occurrence
     return Occurrence(term, 0, 0)
+
+
+def _subjectless(text: str, tagged: list[tuple[int, int, str]]) -> bool:
+    """Whether the sentence opens with a verb that has no subject, as an option's or a function's
+    description does ("Display the licence then quit", "Removes any leading spaces", "Decompress
+    a chunk of data"): a word the tagger calls a verb or a noun, then a determiner. Nothing it
+    says is true or false on its own."""
+    if len(tagged) < 2 or tagged[0][2] not in ("VB", "VBZ", "NN", "NNP"):
+        return False
+    return text[tagged[1][0] : tagged[1][1]].casefold() in _DETERMINERS
 
 
 def _quote_style(text: str, occurrence: Occurrence) -> str | None:

@@ -102,3 +102,27 @@ def test_a_sentence_too_long_to_ask_is_passed_over_not_an_error() -> None:
         result = generate(made, QuizSpec(10, (QuestionType.MULTIPLE_CHOICE, QuestionType.TRUE_FALSE), seed=seed))
         assert result.errors == [] and len(result.questions) == 10, seed
         assert all(len(q.prompt) <= 600 for q in result.questions)
+
+
+def test_a_description_without_a_subject_is_never_a_true_or_false_statement() -> None:
+    """API references and manuals describe options and functions without a subject ("Display the
+    'gzip' license then quit", "Decompress a chunk of data with Unzip", "Removes any leading and
+    trailing spaces"): neither true nor false on their own, so never asked as such."""
+    import re
+
+    from quizzes.generators import language
+
+    opening = re.compile(r"^(\w+) (the|a|an|either|each|every|all|any|this|these|its|their|your)\b", re.I)
+    checked = 0
+    for slug in ("gzip-manual", "nodejs-zlib-api", "latex-usrguide", "python-library-struct"):
+        made, _ = _material(next(d for d in DOCUMENTS if d.slug == slug))
+        for seed in range(1, 9):
+            for question in generate(made, QuizSpec(10, tuple(QuestionType), seed=seed)).questions:
+                if question.type != QuestionType.TRUE_FALSE:
+                    continue
+                statement = question.prompt.removeprefix("True or false: ")
+                match = opening.match(statement)
+                if match and language.tags([match.group(1), match.group(2)])[0] in ("VB", "VBZ", "NN", "NNP"):
+                    raise AssertionError(statement)
+                checked += 1
+    assert checked >= 20
