@@ -422,6 +422,8 @@ class _Builder:
             return False  # "For _____, asyncio.Future ...": the blank is "instance" of "for instance"
         if candidate.text[max(0, occurrence.start - 1) : occurrence.start] in ("⟨", "{", "<", "\\") or candidate.text[occurrence.end : occurrence.end + 1] in ("⟩", "}", ">"):
             return False  # a placeholder of a syntax ("⟨_____⟩"), not a concept
+        if _hyphenated(candidate.text, occurrence):
+            return False  # a piece of a compound ("8-_____ boundary", "_____-compressed"), not a concept
         if term.kind == "number":
             if _LEADING_ZERO.match(term.key) or term.key.count(".") > 1 or not term.key.replace(",", "").replace(".", "").isdigit():
                 return False  # a label (02), a version (4.6.2), a quantity glued to its unit (64KB)
@@ -560,14 +562,29 @@ def _occurrence_of(candidate: Candidate, term: KeyTerm) -> Occurrence:
     return Occurrence(term, 0, 0)
 
 
+def _hyphenated(text: str, occurrence: Occurrence) -> bool:
+    """Whether a hyphen joins the occurrence to a letter or digit: it is part of a compound."""
+    before = text[max(0, occurrence.start - 2) : occurrence.start]
+    after = text[occurrence.end : occurrence.end + 2]
+    return (len(before) == 2 and before[1] == "-" and before[0].isalnum()) or (
+        len(after) == 2 and after[0] == "-" and after[1].isalnum()
+    )
+
+
 def _subjectless(text: str, tagged: list[tuple[int, int, str]]) -> bool:
     """Whether the sentence opens with a verb that has no subject, as an option's or a function's
-    description does ("Display the licence then quit", "Removes any leading spaces", "Decompress
-    a chunk of data"): a word the tagger calls a verb or a noun, then a determiner. Nothing it
-    says is true or false on its own."""
-    if len(tagged) < 2 or tagged[0][2] not in ("VB", "VBZ", "NN", "NNP"):
+    description does ("Display the licence then quit", "Removes any leading spaces", "Ranges
+    from 0 to 11"): a verb in the third person, or a word the tagger calls a verb or a noun
+    followed by a determiner, or a plural one followed by "from" or "to" (the tagger reads
+    "Ranges", "Defaults" as nouns). Nothing it says is true or false on its own."""
+    if len(tagged) < 2:
         return False
-    return text[tagged[1][0] : tagged[1][1]].casefold() in _DETERMINERS
+    first, second = tagged[0][2], text[tagged[1][0] : tagged[1][1]].casefold()
+    if first == "VBZ":
+        return True
+    if first in ("VB", "NN", "NNP", "NNS") and second in _DETERMINERS:
+        return True
+    return first == "NNS" and second in ("from", "to")
 
 
 def _quote_style(text: str, occurrence: Occurrence) -> str | None:

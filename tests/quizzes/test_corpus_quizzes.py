@@ -107,12 +107,13 @@ def test_a_sentence_too_long_to_ask_is_passed_over_not_an_error() -> None:
 def test_a_description_without_a_subject_is_never_a_true_or_false_statement() -> None:
     """API references and manuals describe options and functions without a subject ("Display the
     'gzip' license then quit", "Decompress a chunk of data with Unzip", "Removes any leading and
-    trailing spaces"): neither true nor false on their own, so never asked as such."""
+    trailing spaces", "Ranges from BROTLI_MIN_QUALITY to BROTLI_MAX_QUALITY"): neither true nor
+    false on their own, so never asked as such."""
     import re
 
     from quizzes.generators import language
 
-    opening = re.compile(r"^(\w+) (the|a|an|either|each|every|all|any|this|these|its|their|your)\b", re.I)
+    opening = re.compile(r"^(\w+) (the|a|an|either|each|every|all|any|this|these|its|their|your|from|to)\b", re.I)
     checked = 0
     for slug in ("gzip-manual", "nodejs-zlib-api", "latex-usrguide", "python-library-struct"):
         made, _ = _material(next(d for d in DOCUMENTS if d.slug == slug))
@@ -122,7 +123,26 @@ def test_a_description_without_a_subject_is_never_a_true_or_false_statement() ->
                     continue
                 statement = question.prompt.removeprefix("True or false: ")
                 match = opening.match(statement)
-                if match and language.tags([match.group(1), match.group(2)])[0] in ("VB", "VBZ", "NN", "NNP"):
+                first = language.tags([match.group(1), match.group(2)])[0] if match else ""
+                plain = match and match.group(2).casefold() not in ("from", "to")
+                if first in ("VB", "VBZ") or (plain and first in ("NN", "NNP", "NNS")) or (match and not plain and first == "NNS"):
                     raise AssertionError(statement)
                 checked += 1
     assert checked >= 20
+
+
+def test_no_blank_or_swap_is_a_piece_of_a_hyphenated_compound() -> None:
+    """"8-byte boundary", "Gzip- or Deflate-compressed": blanking or swapping one part leaves
+    "an 8-_____ boundary" or, worse, "an 8-serialization boundary" (a swap glued into a word)."""
+    import re
+
+    attached = re.compile(r"\w-_____|_____-\w")
+    for document in DOCUMENTS:
+        made, _ = _material(document)
+        for seed in range(1, 9):
+            for question in generate(made, QuizSpec(10, tuple(QuestionType), seed=seed)).questions:
+                assert not attached.search(question.prompt), question.prompt
+                if question.type == QuestionType.TRUE_FALSE and question.answer == "false":
+                    swap = question.explanation.rsplit(" (", 1)[1].removesuffix(").").split(", not ")[1]
+                    glued = re.compile(rf"\w-{re.escape(swap)}\b|\b{re.escape(swap)}-\w")
+                    assert not glued.search(question.prompt), question.prompt
