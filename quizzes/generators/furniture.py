@@ -6,7 +6,10 @@ A line is furniture when it stands at the top or bottom of its page (the first o
 lines with text) and either is a page-number line ("52", "- 52 -", "Page 3 of 9", "xiv",
 "Chapter 4") or, with its digits masked, recurs at the top or bottom of several pages of the same
 document. OCR spells a running head a little differently on each page, so recurring lines are
-grouped by fuzzy match. Furniture is blanked with spaces, never cut, so that offsets into the
+grouped by fuzzy match. Navigation lines count too, wherever they stand: a line of three or more
+"Label: value" pairs ("File: gzip.info, Node: Tapes, Next: Problems, Prev: Environment, Up:
+Top", the breadcrumbs of an info manual) whose labels each recur on at least as many such lines
+as a running head must. Furniture is blanked with spaces, never cut, so that offsets into the
 text (citations) still hold.
 """
 from __future__ import annotations
@@ -36,6 +39,19 @@ _PAGE_NUMBER = re.compile(
 )
 
 
+# "Label: value, Label: value, Label: value": a breadcrumb, not a sentence.
+_NAVIGATION = re.compile(r"^\s*(?:[A-Z][\w.-]*:[^,:]+,\s*){2,}[A-Z][\w.-]*:[^,:]+$")
+_LABEL = re.compile(r"(?:^|,)\s*([A-Z][\w.-]*):")
+MAX_NAVIGATION_CHARS = 200
+
+
+def _labels(line: str) -> list[str]:
+    """The labels of a navigation line ("file", "node", "next", ...), or [] for any other line."""
+    if len(line) > MAX_NAVIGATION_CHARS or not _NAVIGATION.match(line):
+        return []
+    return [label.casefold() for label in _LABEL.findall(line)]
+
+
 def _shape(line: str) -> str:
     """A line as its running-head kind: case and digits ignored, punctuation dropped."""
     text = unicodedata.normalize("NFKC", line).casefold()
@@ -49,6 +65,7 @@ class Furniture:
     def __init__(self, passages: Sequence[Passage]) -> None:
         self._edges: set[tuple[int, int, int]] = set()  # (document, page, line start in page)
         self._heads: dict[int, list[str]] = {}  # per document: the shapes of its running heads
+        self._labels: dict[int, set[str]] = {}  # per document: the labels of its navigation lines
         pages_of: dict[int, set[int]] = defaultdict(set)
         seen: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         for document, page, start, line in self._edge_lines(passages):
@@ -56,11 +73,17 @@ class Furniture:
             shape = _shape(line)
             if shape and "#" != shape and len(shape) <= MAX_HEAD_CHARS and not _PAGE_NUMBER.match(line.strip()):
                 seen[document][shape].add(page)
+        # Navigation lines anywhere, each once (passages overlap): (page, offset) per label.
+        labelled: dict[int, dict[str, set[tuple[int, int]]]] = defaultdict(lambda: defaultdict(set))
         for passage in passages:
             pages_of[passage.document_id].add(passage.page_number)
-        for document, shapes in seen.items():
+            for match in _text_lines(passage.text):
+                for label in _labels(match.group().strip()):
+                    labelled[passage.document_id][label].add((passage.page_number, passage.char_start + match.start()))
+        for document in pages_of:
             needed = max(MIN_PAGES, math.ceil(MIN_SHARE * len(pages_of[document])))
-            self._heads[document] = _recurring(shapes, needed)
+            self._heads[document] = _recurring(seen.get(document, {}), needed)
+            self._labels[document] = {label for label, lines in labelled[document].items() if len(lines) >= needed}
 
     @staticmethod
     def _edge_lines(passages: Sequence[Passage]) -> Iterator[tuple[int, int, int, str]]:
@@ -84,10 +107,15 @@ class Furniture:
     def blank(self, passage: Passage) -> str:
         """The passage's text with its furniture lines replaced by spaces (same length)."""
         heads = self._heads.get(passage.document_id, [])
+        navigation = self._labels.get(passage.document_id, set())
         text = passage.text
         pieces: list[tuple[int, int]] = []
         for match in _text_lines(text):
             line = match.group().strip()
+            labels = _labels(line) if navigation else []
+            if labels and all(label in navigation for label in labels):
+                pieces.append((match.start(), match.end()))
+                continue
             if len(line) > MAX_CHARS:
                 continue
             edge = (passage.document_id, passage.page_number, passage.char_start + match.start()) in self._edges

@@ -61,6 +61,40 @@ def test_running_heads_and_page_numbers_are_blanked_with_offsets_kept() -> None:
     assert last and all(not furniture.blank(p).strip() for p in last)
 
 
+def test_navigation_lines_are_blanked_wherever_they_stand() -> None:
+    """An info manual's breadcrumbs ("File: gzip.info, Node: Tapes, Next: Problems, Prev:
+    Environment, Up: Top") sit in the middle of a page, one per node; their labels recur, their
+    values do not. Blanked, with offsets kept; a line of labels that occurs once is text."""
+    nodes = {
+        "Overview": "Gzip reduces the size of the named files using Lempel-Ziv coding.",
+        "Sample": "Here are some realistic examples of running the program on a shell.",
+        "Invoking": "The format for running the gzip program is a list of options and names.",
+        "Advanced usage": "Multiple compressed files can be concatenated into a single stream.",
+        "Environment": "The obsolescent environment variable holds a set of default options.",
+        "Tapes": "When writing compressed data to a tape, pad the last block with zeroes.",
+        "Problems": "Send bug reports by electronic mail to the maintainers of the package.",
+    }
+    names = list(nodes)
+    pages = [
+        f"{sentence}\n"
+        f"File: gzip.info, Node: {node}, Next: {names[(i + 1) % len(names)]}, Prev: {names[i - 1]}, Up: Top\n\n"
+        "The compressor replaces each file by one with the extension .gz and keeps its mode."
+        for i, (node, sentence) in enumerate(nodes.items())
+    ]
+    pages.append("Remember: keep backups, Warning: tapes fail, Tip: test them.\nThe rest of the page is prose.")
+    material = material_of(pages)
+    furniture = Furniture(material.passages)
+    for passage in material.passages:
+        blanked = furniture.blank(passage)
+        assert len(blanked) == len(passage.text)
+        assert "Node:" not in blanked and "Prev:" not in blanked
+        assert passage.text.splitlines()[0] in blanked  # the prose before it stays
+    last = next(p for p in material.passages if "Remember" in p.text)
+    assert "Remember: keep backups" in furniture.blank(last)  # once is not navigation
+    keys = {term.key for term in material.terms[1]}
+    assert not keys & {"prev", "node", "gzip.info", "up"}
+
+
 def test_a_running_head_makes_no_term_and_no_question() -> None:
     material = material_of(DIARY_PAGES)
     keys = {term.key for term in material.terms[1]}
