@@ -243,11 +243,13 @@ class _Glossary:
     def quoted(self, key: str, style: str) -> bool:
         """Whether the material puts `key` in quotation marks of `style` somewhere ('gzip', "postinst")."""
         if self._quoted is None:
-            self._quoted = frozenset(
-                (_QUOTE_STYLE[match.group(1)], " ".join(fold(match.group(2)).split()))
-                for text in self.texts
-                for match in _QUOTED.finditer(text)
-            )
+            quoted: set[tuple[str, str]] = set()
+            for text in self.texts:
+                for match in _QUOTED.finditer(text):
+                    words = fold(match.group(2)).split()
+                    if words:  # the whole name, and the first word of a quoted command ('gzip -d')
+                        quoted |= {(_QUOTE_STYLE[match.group(1)], " ".join(words)), (_QUOTE_STYLE[match.group(1)], words[0])}
+            self._quoted = frozenset(quoted)
         return (style, key) in self._quoted
 
     def said_together(self, a: str, b: str, besides: int) -> bool:
@@ -588,12 +590,11 @@ def _subjectless(text: str, tagged: list[tuple[int, int, str]]) -> bool:
 
 
 def _quote_style(text: str, occurrence: Occurrence) -> str | None:
-    """The style of the quotation marks the occurrence stands in ('gzip': single), or None."""
+    """The style of the quotation marks the occurrence opens ('gzip', 'gzip -d': single), or None."""
     if occurrence.start < 1 or occurrence.end <= occurrence.start:
         return None
     before = text[occurrence.start - 1]
-    after = text[occurrence.end : occurrence.end + 1]
-    if before in _OPENING and after and after in _CLOSING:
+    if before in _OPENING and _QUOTED.match(text, occurrence.start - 1):
         return _QUOTE_STYLE[before]
     return None
 

@@ -53,11 +53,14 @@ QUOTES = {"'": "'", "‘": "’", '"': '"', "“": "”", "`": "`"}
 STYLE = {"'": "single", "‘": "single", '"': "double", "“": "double", "`": "code"}
 
 
-def _quoted_in(text: str, phrase: str) -> set[str]:
-    """The quotation styles `phrase` stands in somewhere in `text` ('gzip': single)."""
+def _quoted_in(text: str, phrase: str, alone: bool = True) -> set[str]:
+    """The quotation styles `phrase` is quoted in somewhere in `text`: alone ('gzip': single) or,
+    with `alone` False, also as the first word of a quoted command ('gzip -d')."""
     found = set()
+    folded = text.casefold()
     for opening, closing in QUOTES.items():
-        if f"{opening}{phrase}{closing}".casefold() in text.casefold():
+        quoted = f"{opening}{phrase}".casefold()
+        if quoted + closing in folded or (not alone and quoted + " " in folded):
             found.add(STYLE[opening])
     return found
 
@@ -77,18 +80,18 @@ def test_a_quoted_name_is_swapped_and_offered_only_beside_names_quoted_alike(slu
         for question in result.questions:
             if question.type == QuestionType.TRUE_FALSE and question.answer == "false":
                 original, swap = question.explanation.rsplit(" (", 1)[1].removesuffix(").").split(", not ")
-                styles = _quoted_in(question.evidence, original)
+                styles = _quoted_in(question.evidence, original, alone=False)
             elif question.type == QuestionType.MULTIPLE_CHOICE:
                 blank = question.prompt.index("_____")
                 opening = question.prompt[blank - 1 : blank]
-                styles = {STYLE[opening]} if opening in QUOTES and question.prompt[blank + 5 : blank + 6] == QUOTES[opening] else set()
+                styles = {STYLE[opening]} if opening in QUOTES else set()  # 'gzip' or 'gzip -d'
                 swap = ""
             else:
                 continue
             for style in styles:
                 others = [swap] if swap else [o for o in question.options if o != question.answer]
                 for other in others:
-                    assert style in _quoted_in(whole, other), (question.prompt, other)
+                    assert style in _quoted_in(whole, other, alone=False), (question.prompt, other)
                 checked += 1
     assert checked >= 3  # the rule was exercised
 
