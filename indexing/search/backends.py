@@ -11,6 +11,11 @@ from django.db import connection
 
 from .query import KeywordQuery
 
+# BM25's usual constants, FTS5's bm25() too (so the PostgreSQL ranking and the proximity scores
+# use them as well): term-frequency saturation, length weight.
+K1 = 1.2
+B = 0.75
+
 
 @dataclass(frozen=True)
 class Ranked:

@@ -30,7 +30,6 @@ measures it against BM25: it loses clearly).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -38,7 +37,7 @@ from typing import Any, Literal
 
 from django.db import connection, transaction
 
-from .backends import Collection, Ranked
+from .backends import B, K1, Collection, Ranked
 from .query import KeywordQuery, Term
 
 # Skip the chunks that cannot rank (MaxScore, above); False ranks every match (tests compare).
@@ -47,9 +46,6 @@ PRUNING = True
 CONFIG = "english"
 Ranking = Literal["bm25", "ts_rank_cd"]
 RANKING: Ranking = "bm25"
-# BM25's usual constants (those of SQLite's bm25() too): term-frequency saturation, length weight.
-K1 = 1.2
-B = 0.75
 # ts_rank_cd's 1: divide by 1 + log(length), so long chunks do not win by size; 32: scale to 0..1.
 RANK_NORMALIZATION = 1 | 32
 # tf from r = ts_rank('{1,1,1,1}', v, 'term', 0) = H(tf) / zeta(2): the tail zeta(2) - H(n) is
@@ -77,16 +73,6 @@ SELECT coalesce(sum(s.chunks), 0)::float8, coalesce(sum(s.words)::float8 / nulli
        coalesce(min(s.shortest), 0)::float8
 FROM indexing_documentindexstats s JOIN documents_document d ON d.id = s.document_id
 WHERE d.owner_id = %(owner)s {stats_filter}
-"""
-# Each word's lexeme (a query word is letters and digits: one lexeme, or none for a stop word) and
-# how many of the user's (filtered) chunks hold it.
-_WORD_FREQUENCIES = """
-SELECT x, coalesce((
-    SELECT sum(l.chunks) FROM indexing_lexemecount l JOIN documents_document d ON d.id = l.document_id
-    WHERE d.owner_id = %(owner)s AND l.lexeme = x {lexeme_filter}
-), 0)::float8
-FROM (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w)))[1] AS x FROM unnest(%(words)s::text[]) AS w) s
-WHERE x IS NOT NULL
 """
 # How many pages a pruned query matches, counted over its first matching chunks only.
 TOTAL_COUNT_CHUNKS = 1000
@@ -221,12 +207,7 @@ class PostgresBackend:
                 "config": CONFIG, "any": " | ".join(f"({q})" for q in lexemes), "owner": owner_id,
                 "k1": K1, "b": B, "normalization": RANK_NORMALIZATION, "limit": limit, "offset": offset,
             }  # fmt: skip
-            sql = {"filter": "", "stats_filter": "", "lexeme_filter": "", "constraints": _constraints(query, params)}
-            if document_ids is not None:
-                sql["filter"] = "AND c.document_id = ANY(%(documents)s)"
-                sql["stats_filter"] = "AND s.document_id = ANY(%(documents)s)"
-                sql["lexeme_filter"] = "AND l.document_id = ANY(%(documents)s)"
-                params["documents"] = list(document_ids)
+            sql = {**_filters(document_ids, params), "constraints": _constraints(query, params)}
             if self.ranking != "bm25":
                 return _run(cursor, _COVER_DENSITY.format(**sql), sql, params)
             params.update({f"q{i}": q for i, q in enumerate(lexemes)})
@@ -239,14 +220,41 @@ class PostgresBackend:
             return _rank_pruned(cursor, lexemes, [int(c) for _, c, _ in counted], words, sql, params, offset, limit)
 
     def collection(self, owner_id: int, words: Sequence[str], document_ids: Sequence[int] | None) -> Collection:
-        params: dict[str, object] = {"owner": owner_id, "config": CONFIG, "words": list(words), "documents": document_ids}
-        filtered = document_ids is not None
+        params: dict[str, object] = {"owner": owner_id}
+        sql = _filters(document_ids, params)
         with connection.cursor() as cursor:
-            cursor.execute(_WORD_FREQUENCIES.format(lexeme_filter="AND l.document_id = ANY(%(documents)s)" if filtered else ""), params)
-            frequencies = {lexeme: float(df) for lexeme, df in cursor.fetchall()}
-            cursor.execute(_COLLECTION.format(stats_filter="AND s.document_id = ANY(%(documents)s)" if filtered else ""), params)
-            chunks, average, _ = cursor.fetchone()
-        return Collection(float(chunks), float(average), frequencies)
+            cursor.execute(_LEXEMES, [CONFIG, list(words)])
+            lexemes = [lexeme for _, _, lexeme in cursor.fetchall() if lexeme is not None]
+            return _statistics(cursor, lexemes, sql, params)[0]
+
+
+def _filters(document_ids: Sequence[int] | None, params: dict[str, object]) -> dict[str, str]:
+    """The SQL that keeps the matches, the collection and the lexeme counts to `document_ids`
+    (all the owner's documents when None), its parameter added to `params`."""
+    if document_ids is None:
+        return {"filter": "", "stats_filter": "", "lexeme_filter": ""}
+    params["documents"] = list(document_ids)
+    return {
+        "filter": "AND c.document_id = ANY(%(documents)s)",
+        "stats_filter": "AND s.document_id = ANY(%(documents)s)",
+        "lexeme_filter": "AND l.document_id = ANY(%(documents)s)",
+    }
+
+
+def _statistics(
+    cursor: Any, lexemes: list[str], sql: dict[str, str], params: dict[str, object]
+) -> tuple[Collection, float, dict[str, float]]:
+    """What BM25 and MaxScore read before any chunk, from the counts kept with the chunks: the
+    collection (chunk count, average length, each lexeme's chunks), the shortest chunk's length
+    and each lexeme's highest tf in one chunk."""
+    params["lexemes"] = lexemes
+    cursor.execute(_DOCUMENT_FREQUENCIES.format(**sql), params)
+    rows = cursor.fetchall()
+    cursor.execute(_COLLECTION.format(**sql), params)
+    n, avgdl, shortest = cursor.fetchone()
+    counts = {lexeme: float(count) for lexeme, count, _ in rows}
+    collection = Collection(float(n), float(avgdl), {lexeme: counts.get(lexeme, 0.0) for lexeme in lexemes})
+    return collection, float(shortest), {lexeme: float(most) for lexeme, _, most in rows}
 
 
 def _run(cursor: Any, template: str, sql: dict[str, str], params: dict[str, object]) -> Ranked:
@@ -267,21 +275,14 @@ def _rank_pruned(
 ) -> Ranked:  # fmt: skip
     """BM25 over the matches that can reach the first offset + limit pages (MaxScore, module docstring)."""
     wanted = offset + limit
-    params["lexemes"] = words
-    cursor.execute(_DOCUMENT_FREQUENCIES.format(**sql), params)
-    stats = {lexeme: (count, most) for lexeme, count, most in cursor.fetchall()}
-    df = {lexeme: count for lexeme, (count, _) in stats.items()}
-    cursor.execute(_COLLECTION.format(**sql), params)
-    n, avgdl, shortest = cursor.fetchone()
-    if not n or not avgdl:  # no statistics (not indexed since they were added): read everything
+    collection, shortest, most = _statistics(cursor, words, sql, params)
+    if not collection.chunks or not collection.average_words:  # no statistics (not indexed since): read everything
         return _run(cursor, _BM25.format(**sql, **_bm25_columns(len(tsqueries))), sql, params)
-    collection = Collection(n, avgdl, df)
-    weights = [qtf * math.log(1 + (n - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5)) for w, qtf in zip(words, qtfs)]
+    df, avgdl = collection.frequencies, collection.average_words
+    weights = [qtf * collection.idf(w) for w, qtf in zip(words, qtfs)]
     # A word's most: its idf times the BM25 tf factor at its highest tf in the shortest chunk (the
     # factor grows with tf and shrinks with length), tighter than idf x (k1 + 1).
-    bounds = [
-        weight * _tf_factor(stats.get(w, (0, 256))[1], shortest, avgdl) for w, weight in zip(words, weights)
-    ]
+    bounds = [weight * _tf_factor(most.get(w, 256), shortest, avgdl) for w, weight in zip(words, weights)]
     params.update({f"w{i}": weight for i, weight in enumerate(weights)})
     params["avgdl"] = avgdl
     scoring = _BM25_KNOWN.format(**sql, **_bm25_columns(len(tsqueries), known=True)) + _PLACED

@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..chunking import WORD
-from .backends import Collection, Ranked
-from .postgres import B, K1
+from .backends import B, K1, Collection, Ranked
 from .snippets import stem
 
 # False: BM25 alone (bench/search_quality.py measures both).

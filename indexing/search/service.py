@@ -71,32 +71,35 @@ def search(
     keyword = parse(text) if mode in ("keyword", "hybrid") else None
     vector = _query_vector(text) if mode in ("semantic", "hybrid") else None
     backend = keyword_backend()
+    texts: dict[int, str] = {}  # chunk texts already read (the proximity re-sort's), for the snippets
     with backend.snapshot():
         if vector is None and keyword is not None:
-            ranked = _keyword(backend, user.pk, keyword, ids, limit, offset)
+            ranked = _keyword(backend, user.pk, keyword, ids, limit, offset, texts)
         elif vector is not None and keyword is None:
             ranked = _per_page([semantic.rank(user.pk, vector, ids, semantic.CANDIDATES, 0)], limit, offset)
         else:
             assert vector is not None and keyword is not None
-            by_keyword = _keyword(backend, user.pk, keyword, ids, semantic.CANDIDATES, 0)
+            by_keyword = _keyword(backend, user.pk, keyword, ids, semantic.CANDIDATES, 0, texts)
             by_meaning = semantic.rank(user.pk, vector, ids, semantic.CANDIDATES, 0)
             ranked = _per_page([by_keyword, by_meaning], limit, offset)
         # A semantic query needs no keyword in it; its words, if any, are still highlighted.
         highlight = keyword if keyword is not None else _parse_or_none(text)
-        return SearchResults(_hits(ranked, highlight), ranked.total, mode, ranked.total_exact)
+        return SearchResults(_hits(ranked, highlight, texts), ranked.total, mode, ranked.total_exact)
 
 
 def _keyword(
-    backend: KeywordBackend, owner_id: int, query: KeywordQuery, ids: Sequence[int] | None, limit: int, offset: int
-) -> Ranked:
+    backend: KeywordBackend, owner_id: int, query: KeywordQuery, ids: Sequence[int] | None, limit: int, offset: int,
+    texts: dict[int, str],
+) -> Ranked:  # fmt: skip
     """The engine's BM25 ranking of pages with its first proximity.DEPTH re-sorted by term
-    proximity; a page of results wholly past them is the engine's own."""
+    proximity; a page of results wholly past them is the engine's own. The chunk texts the
+    re-sort reads are added to `texts`."""
     words = query.scored
     if offset >= proximity.DEPTH or not proximity.applies(words):
         return backend.rank(owner_id, query, ids, limit, offset)
     ranked = backend.rank(owner_id, query, ids, max(proximity.DEPTH, offset + limit), 0)
     head = _ids(ranked)[: proximity.DEPTH]
-    texts = dict(Chunk.objects.filter(pk__in=head).values_list("pk", "text"))
+    texts.update(Chunk.objects.filter(pk__in=head).values_list("pk", "text"))
     collection = ranked.collection or backend.collection(owner_id, words, ids)
     ranked = proximity.rerank(ranked, texts, words, collection)
     return Ranked(ranked.scored[offset : offset + limit], ranked.total, ranked.spans, ranked.total_exact)
@@ -170,13 +173,16 @@ def _scores(ranked: Ranked, order: Sequence[int]) -> list[tuple[int, float]]:
     return [(chunk_id, score[chunk_id]) for chunk_id in order]
 
 
-def _hits(ranked: Ranked, keyword: KeywordQuery | None) -> list[SearchHit]:
+def _hits(ranked: Ranked, keyword: KeywordQuery | None, texts: dict[int, str]) -> list[SearchHit]:
+    """The hits of `ranked`, their snippets from `texts` where it has them (read already), else
+    from the chunks."""
     ids = _ids(ranked)
     if not ids:
         return []
-    chunks = Chunk.objects.filter(pk__in=ids).select_related("document").only(
-        "key", "page_number", "char_start", "char_end", "text", "document__title"
-    )
+    fields = ["key", "page_number", "char_start", "char_end", "document__title"]
+    if not texts.keys() >= set(ids):
+        fields.append("text")
+    chunks = Chunk.objects.filter(pk__in=ids).select_related("document").only(*fields)
     by_id = {chunk.pk: chunk for chunk in chunks}
     words = keyword.words if keyword is not None else []
     hits = []
@@ -197,7 +203,7 @@ def _hits(ranked: Ranked, keyword: KeywordQuery | None) -> list[SearchHit]:
                 char_end=chunk.char_end,
                 span_start=start,
                 span_end=end,
-                snippet=excerpt(chunk.text, words),
+                snippet=excerpt(texts[chunk_id] if chunk_id in texts else chunk.text, words),
                 score=round(score, 6),
             )
         )

@@ -86,7 +86,6 @@ class SqliteBackend:
                 total = 0
         return Ranked([(int(r[0]), float(r[1])) for r in rows], total, {int(r[0]): (int(r[2]), int(r[3])) for r in rows})
 
-
     def collection(self, owner_id: int, words: Sequence[str], document_ids: Sequence[int] | None) -> Collection:
         # A query word is letters and digits only (query.WORD): quoted, it is one FTS5 phrase.
         counts = ", ".join(["(SELECT count(*) FROM indexing_chunk_fts WHERE indexing_chunk_fts MATCH %s)"] * len(words))

@@ -47,7 +47,7 @@ MAX_NAVIGATION_CHARS = 200
 
 def _labels(line: str) -> list[str]:
     """The labels of a navigation line ("file", "node", "next", ...), or [] for any other line."""
-    if len(line) > MAX_NAVIGATION_CHARS or not _NAVIGATION.match(line):
+    if len(line) > MAX_NAVIGATION_CHARS or line.count(":") < 3 or not _NAVIGATION.match(line):  # (a cheap test first)
         return []
     return [label.casefold() for label in _LABEL.findall(line)]
 
